@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace TraceReplay.Cli.Commands;
+
+/// <summary>Every subcommand, in the order --help lists them. Add a command here with one line.</summary>
+public static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}

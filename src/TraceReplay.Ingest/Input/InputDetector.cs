@@ -1,0 +1,123 @@
+using System.IO.Compression;
+using TraceReplay.Core.Events;
+
+namespace TraceReplay.Ingest.Input;
+
+/// <summary>What a file holds, told from its first bytes (never from its name).</summary>
+public sealed record DetectedInput(TraceFormat Format, string Compression);
+
+/// <summary>
+/// Content-based detection: gzip (1f 8b) and zstd (28 b5 2f fd) are unwrapped first, then trace.dat's magic
+/// (17 08 44 "tracing"), then console logs (kernel message prefixes) versus ftrace text.
+/// </summary>
+public static class InputDetector
+{
+    static ReadOnlySpan<byte> TraceDatMagic => [0x17, 0x08, 0x44, (byte)'t', (byte)'r', (byte)'a', (byte)'c', (byte)'i', (byte)'n', (byte)'g'];
+    const int SniffBytes = 64 * 1024;
+
+    public static DetectedInput Detect(string path)
+    {
+        using var raw = File.OpenRead(path);
+        string compression = CompressionOf(raw);
+        raw.Position = 0;
+        using var s = Decompress(raw, compression, leaveOpen: true);
+        var head = new byte[SniffBytes];
+        int n = ReadAtMost(s, head);
+        return new DetectedInput(Classify(head.AsSpan(0, n)), compression);
+    }
+
+    /// <summary>Opens the file as a decompressed stream (plain files are returned as they are).</summary>
+    public static Stream OpenDecompressed(string path, out string compression)
+    {
+        var raw = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        compression = CompressionOf(raw);
+        raw.Position = 0;
+        return Decompress(raw, compression, leaveOpen: false);
+    }
+
+    public static string CompressionOf(Stream s)
+    {
+        Span<byte> m = stackalloc byte[4];
+        int n = ReadAtMost(s, m);
+        if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) return "gzip";
+        if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) return "zstd";
+        return "";
+    }
+
+    static Stream Decompress(Stream raw, string compression, bool leaveOpen) => compression switch
+    {
+        "gzip" => new GZipStream(raw, CompressionMode.Decompress, leaveOpen),
+        "zstd" => new ZstdSharp.DecompressionStream(raw, leaveOpen: leaveOpen),
+        _ => raw,
+    };
+
+    public static TraceFormat Classify(ReadOnlySpan<byte> head)
+    {
+        if (head.StartsWith(TraceDatMagic))
+            return TraceFormat.TraceDat;
+        if (head.Length == 0)
+            return TraceFormat.FtraceText;
+        int consoleLines = 0, ftraceLines = 0, lines = 0;
+        while (head.Length > 0 && lines < 400)
+        {
+            int nl = head.IndexOf((byte)'\n');
+            var line = nl < 0 ? head : head[..nl];
+            head = nl < 0 ? default : head[(nl + 1)..];
+            lines++;
+            if (LooksLikeFtraceEvent(line)) ftraceLines++;
+            else if (LooksLikeConsole(line)) consoleLines++;
+        }
+        return consoleLines > ftraceLines ? TraceFormat.ConsoleLog : TraceFormat.FtraceText;
+    }
+
+    /// <summary>"comm-pid [cpu] …" or a trace-cmd/tracefs header line.</summary>
+    static bool LooksLikeFtraceEvent(ReadOnlySpan<byte> line)
+    {
+        if (line.StartsWith("# tracer:"u8) || line.StartsWith("cpus="u8) || line.StartsWith("version = "u8))
+            return true;
+        int bracket = line.IndexOf("] "u8);
+        if (bracket < 0) return false;
+        int open = line[..bracket].LastIndexOf((byte)'[');
+        if (open < 1) return false;
+        var cpu = line[(open + 1)..bracket];
+        if (cpu.Length == 0 || cpu.Length > 4) return false;
+        foreach (byte b in cpu) if (b < '0' || b > '9') return false;
+        // a console timestamp "[  12.345678]" has a dot; an ftrace CPU field does not, and is followed by a ts with ':'
+        return line[(bracket + 1)..].IndexOf((byte)':') > 0;
+    }
+
+    /// <summary>"[  12.345678] …", "&lt;4&gt;[ …", syslog "… kernel: …", or the bare lockdep banners.</summary>
+    static bool LooksLikeConsole(ReadOnlySpan<byte> line)
+    {
+        var t = line.TrimStart((byte)' ');
+        if (t.Length > 0 && t[0] == '<')
+        {
+            int close = t.IndexOf((byte)'>');
+            if (close > 1 && close < 5) t = t[(close + 1)..];
+        }
+        if (t.Length > 3 && t[0] == '[')
+        {
+            int close = t.IndexOf((byte)']');
+            return close > 2 && t[1..close].IndexOf((byte)'.') >= 0;
+        }
+        return line.IndexOf(" kernel: "u8) >= 0 || line.StartsWith("WARNING: "u8) || line.StartsWith("BUG: "u8)
+            || line.StartsWith("======"u8);
+    }
+
+    static int ReadAtMost(Stream s, Span<byte> buffer)
+    {
+        int total = 0;
+        try
+        {
+            while (total < buffer.Length)
+            {
+                int n = s.Read(buffer[total..]);
+                if (n == 0) break;
+                total += n;
+            }
+        }
+        catch (InvalidDataException) { }
+        catch (IOException) { }
+        return total;
+    }
+}
