@@ -12,6 +12,8 @@ public enum RenderPlugin : byte
     SchedWakeup,
     /// <summary>kmem plugin: "(call_site sym+0xoff) " before the normal print fmt.</summary>
     KmemCallSite,
+    /// <summary>ftrace:bprint: format from printk_formats, args packed in buf.</summary>
+    Bprint,
 }
 
 /// <summary>Per-event-id decoding state: format, compiled print fmt, interned names, plugin.</summary>
@@ -42,6 +44,8 @@ public sealed class EventDecoder
                  && ev.Find("call_site") is not null)
             plugin = RenderPlugin.KmemCallSite;
 
+        if (ev.System == "ftrace" && ev.Name == "bprint" && ev.Find("ip") is not null && ev.Find("fmt") is not null && ev.Find("buf") is not null)
+            plugin = RenderPlugin.Bprint;
         string name = ev.Name;
         var kind = EventKind.Tracepoint;
         if (ev.System == "ftrace")
@@ -66,7 +70,7 @@ public sealed class EventDecoder
         else if (ev.System == "kprobes")
             kind = ev.Find("__probe_ret_ip") is not null ? EventKind.Kretprobe : EventKind.Kprobe;
 
-        bool pluginCoversAll = plugin is RenderPlugin.SchedSwitch or RenderPlugin.SchedWakeup;
+        bool pluginCoversAll = plugin is RenderPlugin.SchedSwitch or RenderPlugin.SchedWakeup or RenderPlugin.Bprint;
         var raw = new List<FormatField>();
         foreach (var f in ev.Fields)
         {

@@ -66,7 +66,7 @@ public static class EventFormatParser
             else if (t.StartsWith("ID:", StringComparison.Ordinal))
                 int.TryParse(t[3..].Trim(), out id);
             else if (t.StartsWith("print fmt:", StringComparison.Ordinal))
-                printFmt = t[10..].Trim();
+                break; // taken below: it may span several lines
             else if (t.StartsWith("field", StringComparison.Ordinal))
             {
                 var f = ParseField(t, common);
@@ -79,6 +79,9 @@ public static class EventFormatParser
             else if (t.Length == 0 && fields.Count > 0)
                 common = false;
         }
+        int pf = s.IndexOf("print fmt:", StringComparison.Ordinal);
+        if (pf >= 0)
+            printFmt = s[(pf + 10)..].Trim();
         if (name is null || id < 0)
             return null;
         return new EventFormat { System = system, Name = name, Id = id, Fields = fields, PrintFmt = printFmt ?? "" };

@@ -71,38 +71,9 @@ public sealed class PrintFormat
                 i += 2;
                 continue;
             }
-            var s = new PrintSegment();
-            i++;
-            for (; i < fmt.Length; i++)
-            {
-                char f = (char)fmt[i];
-                if (f == '-') s.Flags |= PrintfFlags.Minus;
-                else if (f == '0') s.Flags |= PrintfFlags.Zero;
-                else if (f == '+') s.Flags |= PrintfFlags.Plus;
-                else if (f == ' ') s.Flags |= PrintfFlags.Space;
-                else if (f == '#') s.Flags |= PrintfFlags.Hash;
-                else break;
-            }
-            if (i < fmt.Length && fmt[i] == (byte)'*') { s.WidthArg = NextArg(); i++; }
-            else s.Width = Digits(fmt, ref i);
-            if (i < fmt.Length && fmt[i] == (byte)'.')
-            {
-                i++;
-                if (i < fmt.Length && fmt[i] == (byte)'*') { s.PrecisionArg = NextArg(); i++; }
-                else s.Precision = Math.Max(0, Digits(fmt, ref i));
-            }
-            while (i < fmt.Length && "hlLqzZjt".IndexOf((char)fmt[i]) >= 0)
-            {
-                char m = (char)fmt[i++];
-                s.LengthMod = m == 'h' ? (s.LengthMod == 2 ? 1 : 2) : 3;
-            }
-            if (i >= fmt.Length)
-                throw new FormatException("print fmt ends inside a conversion");
-            s.Conv = (char)fmt[i++];
-            if (s.Conv == 'p' && i < fmt.Length && char.IsAsciiLetterOrDigit((char)fmt[i]))
-                s.PointerExt = (char)fmt[i++];
-            if ("diuxXocsp".IndexOf(s.Conv) < 0)
-                throw new FormatException($"unsupported conversion %{s.Conv}");
+            var s = ParseSpec(fmt, ref i);
+            if (s.Width == StarMarker) { s.Width = -1; s.WidthArg = NextArg(); }
+            if (s.Precision == StarMarker) { s.Precision = -1; s.PrecisionArg = NextArg(); }
             s.Arg = NextArg();
             if (lit.Count > 0)
             {
@@ -115,6 +86,46 @@ public sealed class PrintFormat
         if (lit.Count > 0)
             segs.Add(new PrintSegment { Literal = lit.ToArray() });
         return new PrintFormat { Segments = segs.ToArray(), Covered = covered };
+    }
+
+    const int StarMarker = int.MinValue;
+
+    /// <summary>Parses one conversion starting at the '%' at fmt[i]; '*' width/precision come back as StarMarker.</summary>
+    public static PrintSegment ParseSpec(byte[] fmt, ref int i)
+    {
+        var s = new PrintSegment();
+        i++;
+        for (; i < fmt.Length; i++)
+        {
+            char f = (char)fmt[i];
+            if (f == '-') s.Flags |= PrintfFlags.Minus;
+            else if (f == '0') s.Flags |= PrintfFlags.Zero;
+            else if (f == '+') s.Flags |= PrintfFlags.Plus;
+            else if (f == ' ') s.Flags |= PrintfFlags.Space;
+            else if (f == '#') s.Flags |= PrintfFlags.Hash;
+            else break;
+        }
+        if (i < fmt.Length && fmt[i] == (byte)'*') { s.Width = StarMarker; i++; }
+        else s.Width = Digits(fmt, ref i);
+        if (i < fmt.Length && fmt[i] == (byte)'.')
+        {
+            i++;
+            if (i < fmt.Length && fmt[i] == (byte)'*') { s.Precision = StarMarker; i++; }
+            else s.Precision = Math.Max(0, Digits(fmt, ref i));
+        }
+        while (i < fmt.Length && "hlLqzZjt".IndexOf((char)fmt[i]) >= 0)
+        {
+            char m = (char)fmt[i++];
+            s.LengthMod = m == 'h' ? (s.LengthMod == 2 ? 1 : 2) : m == 'l' && s.LengthMod >= 3 ? 4 : m is 'L' or 'q' ? 4 : 3;
+        }
+        if (i >= fmt.Length)
+            throw new FormatException("print fmt ends inside a conversion");
+        s.Conv = (char)fmt[i++];
+        if (s.Conv == 'p' && i < fmt.Length && char.IsAsciiLetterOrDigit((char)fmt[i]))
+            s.PointerExt = (char)fmt[i++];
+        if ("diuxXocsp".IndexOf(s.Conv) < 0)
+            throw new FormatException($"unsupported conversion %{s.Conv}");
+        return s;
     }
 
     static void AssignKey(PrintSegment s, EventFormat ev, List<byte> literalBefore, bool[] covered, HashSet<string> used, Func<string, int> intern)
@@ -175,41 +186,44 @@ public sealed class PrintFormat
             var flags = s.Flags;
             if (width < -1) { flags |= PrintfFlags.Minus; width = -width; }
             int start = o.Length;
-            long value = 0;
-            var arg = s.Arg!;
-            switch (s.Conv)
-            {
-                case 's':
-                    arg.WriteString(c, o, flags, width, precision);
-                    break;
-                case 'p':
-                    {
-                        ulong v = arg.Eval(c);
-                        value = (long)v;
-                        if (s.PointerExt is 'S' or 's' or 'F' or 'f' or 'B')
-                            WriteSymbol(c, o, v, s.PointerExt is 'S' or 'F' or 'B');
-                        else if (v == 0)
-                            o.String("(nil)"u8, flags, width, -1);
-                        else
-                        {
-                            Span<byte> tmp = stackalloc byte[20];
-                            tmp[0] = (byte)'0'; tmp[1] = (byte)'x';
-                            int n = 2 + HexInto(v, tmp[2..]);
-                            o.String(tmp[..n], flags, width, -1);
-                        }
-                        break;
-                    }
-                default:
-                    {
-                        ulong raw = arg.Eval(c);
-                        bool signedConv = s.Conv is 'd' or 'i';
-                        value = Narrow(raw, s.LengthMod, signedConv);
-                        o.Integer(value, signedConv, s.Conv, flags, width, precision);
-                        break;
-                    }
-            }
+            long value = WriteValue(s, s.Arg!, c, o, flags, width, precision);
             if (s.Key >= 0)
                 fields.Add(s.Key, s.KeyType, s.KeyType == FieldType.Text ? 0 : value, start, o.Length - start);
+        }
+    }
+
+    /// <summary>Writes one conversion of arg; returns the numeric value (narrowed) for typed fields.</summary>
+    public static long WriteValue(PrintSegment s, PrintExpr arg, RecordContext c, TextOut o, PrintfFlags flags, int width, int precision)
+    {
+        switch (s.Conv)
+        {
+            case 's':
+                arg.WriteString(c, o, flags, width, precision);
+                return 0;
+            case 'p':
+                {
+                    ulong v = arg.Eval(c);
+                    if (s.PointerExt is 'S' or 's' or 'F' or 'f' or 'B')
+                        WriteSymbol(c, o, v, s.PointerExt is 'S' or 'F' or 'B');
+                    else if (v == 0)
+                        o.String("(nil)"u8, flags, width, -1);
+                    else
+                    {
+                        Span<byte> tmp = stackalloc byte[20];
+                        tmp[0] = (byte)'0'; tmp[1] = (byte)'x';
+                        int n = 2 + HexInto(v, tmp[2..]);
+                        o.String(tmp[..n], flags, width, -1);
+                    }
+                    return (long)v;
+                }
+            default:
+                {
+                    ulong raw = arg.Eval(c);
+                    bool signedConv = s.Conv is 'd' or 'i';
+                    long value = Narrow(raw, s.LengthMod, signedConv);
+                    o.Integer(value, signedConv, s.Conv, flags, width, precision);
+                    return value;
+                }
         }
     }
 
@@ -229,7 +243,7 @@ public sealed class PrintFormat
         1 => signedConv ? (sbyte)v : (byte)v,
         2 => signedConv ? (short)v : (ushort)v,
         0 => signedConv ? (int)v : (uint)v,
-        _ => (long)v,
+        _ => (long)v, // l, ll, z: 64-bit longs on the host running trace-cmd
     };
 
     /// <summary>%pS/%pF: "sym+0xoff"; %ps/%pf: "sym"; unresolved: 0x%llx.</summary>

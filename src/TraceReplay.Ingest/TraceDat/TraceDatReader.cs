@@ -24,12 +24,15 @@ public sealed class TraceDatReader : IEventReader
     readonly TextOut _extra = new();
     readonly FieldSink _fields = new();
     readonly FieldSink _extraFields = new();
+    readonly BprintRenderer _bprint = new();
     readonly List<CpuStream> _active = new();
     readonly long[] _flagCache = new long[65536];
     readonly int _lostEventId, _countKey, _commonTypeOffset = -1, _commonTypeSize, _commonFlagsOffset = -1, _commonPreemptOffset = -1, _commonPidOffset = -1;
     readonly bool _modernFlags;
     readonly bool _bigEndian;
     readonly HashSet<int> _unknownIds = new();
+    readonly HashSet<int> _failedIds = new();
+    long _recordOffset;
     long _seq;
 
     /// <summary>Opens a trace.dat file by path.</summary>
@@ -131,10 +134,7 @@ public sealed class TraceDatReader : IEventReader
                 IngestErrorLog.Excerpt(text));
             return;
         }
-        var d = EventDecoder.Create(ev, Names);
-        if (d.Print.Failure.Length > 0)
-            Errors.Add(0, 0, $"print fmt of {EventDecoder.Describe(ev)} not understood ({d.Print.Failure}); printed as [FAILED TO PARSE] + raw fields");
-        _decoders[ev.Id] = d;
+        _decoders[ev.Id] = EventDecoder.Create(ev, Names);
     }
 
     static string KernelRelease(string uname)
@@ -218,6 +218,7 @@ public sealed class TraceDatReader : IEventReader
         }
 
         var c = _ctx;
+        _recordOffset = s.RecordFileOffset;
         c.Data = s.Data;
         c.Start = s.RecordStart;
         c.Length = s.RecordLength;
@@ -282,6 +283,10 @@ public sealed class TraceDatReader : IEventReader
             case RenderPlugin.SchedWakeup:
                 RenderSchedWakeup(d, c);
                 return;
+            case RenderPlugin.Bprint:
+                _bprint.Render(c, d.Format.Find("ip")!, d.Format.Find("fmt")!, d.Format.Find("buf")!,
+                    d.Format.Find("ip")!.Key, d.Format.Find("buf")!.Key, _out, _fields);
+                return;
             case RenderPlugin.KmemCallSite:
                 {
                     ulong site = c.Read(d.CallSite!);
@@ -299,6 +304,8 @@ public sealed class TraceDatReader : IEventReader
         }
         if (d.Print.Failure.Length > 0)
         {
+            if (_failedIds.Add(d.Format.Id))
+                Errors.Add(0, _recordOffset, $"print fmt of {EventDecoder.Describe(d.Format)} not understood ({d.Print.Failure}); its events print as [FAILED TO PARSE] + raw fields");
             _out.Bytes("[FAILED TO PARSE]"u8);
             foreach (var f in d.Format.Fields)
             {
