@@ -207,6 +207,12 @@ public sealed class BinaryExpr(string op, PrintExpr left, PrintExpr right) : Pri
 
 public sealed class TernaryExpr(PrintExpr cond, PrintExpr yes, PrintExpr no) : PrintExpr
 {
+    public PrintExpr Cond => cond;
+    public PrintExpr Yes => yes;
+    public PrintExpr No => no;
+    /// <summary>Written inside parentheses (see PrintFormat's re-association quirk).</summary>
+    public bool Parenthesized { get; set; }
+
     public override ulong Eval(RecordContext c) => cond.Eval(c) != 0 ? yes.Eval(c) : no.Eval(c);
     public override bool ProducesString => yes.ProducesString || no.ProducesString;
     public override void WriteString(RecordContext c, TextOut o, PrintfFlags flags, int width, int precision)

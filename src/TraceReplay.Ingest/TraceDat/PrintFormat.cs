@@ -137,6 +137,8 @@ public sealed class PrintFormat
         else
         {
             int end = literalBefore.Count;
+            if (end >= 3 && literalBefore[end - 1] == (byte)'x' && literalBefore[end - 2] == (byte)'0')
+                end -= 2; // "pfn=0x%lx"
             if (end >= 2 && literalBefore[end - 1] == (byte)'=')
             {
                 int st = end - 1;
@@ -386,7 +388,12 @@ public sealed class PrintFormat
             while (_p < _tok.Count && _tok[_p].Kind == 'o' && Array.IndexOf(Levels[level], _tok[_p].Text) >= 0)
             {
                 string op = _tok[_p++].Text;
-                left = new BinaryExpr(op, left, Binary(level + 1));
+                var right = Binary(level + 1);
+                // libtraceevent 1.7.1 keeps no parentheses in its tree: "l < (c ? y : z)" is evaluated as
+                // "(l < c) ? y : z" (seen on mm_page_alloc_extfrag's fragmenting=). Reproduced to match trace-cmd.
+                left = right is TernaryExpr { Parenthesized: true } t
+                    ? new TernaryExpr(new BinaryExpr(op, left, t.Cond), t.Yes, t.No)
+                    : new BinaryExpr(op, left, right);
             }
             return left;
         }
@@ -441,6 +448,8 @@ public sealed class PrintFormat
                         _p++;
                         var inner = Expr();
                         Expect(")");
+                        if (inner is TernaryExpr te)
+                            te.Parenthesized = true;
                         return Postfix(inner);
                 }
                 throw new FormatException($"unexpected '{t.Text}'");
