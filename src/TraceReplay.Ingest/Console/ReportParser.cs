@@ -169,6 +169,13 @@ public static class ReportParser
                 {
                     _pendingRole = null;
                     _pendingBareName = false;
+                    // a class name never holds ": " — that is another message printed in between (e.g. an oops)
+                    if (t.Contains(": ", StringComparison.Ordinal) || t.Length > 160)
+                    {
+                        r.CorruptionReasons.Add("lock name missing: other output where the name belongs");
+                        Line(s);
+                        return;
+                    }
                     var name = LockdepSyntax.BareClass(t);
                     if (name is not null) r.Locks.Add(new LockRef(role, name, null, null, null, null));
                     return;
