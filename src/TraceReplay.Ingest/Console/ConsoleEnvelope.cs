@@ -78,8 +78,11 @@ public static class ConsoleEnvelopeParser
     {
         int i = 0;
         while (i < s.Length && (s[i] == (byte)'>' || s[i] == (byte)' ' || s[i] == (byte)'\t')) i++;
-        if (i == 0 || i == s.Length || !IsPrefixStart(s[i])) return s;
-        return s[i..];
+        // only before a timestamp "[ 12.3]"/"[12.3]" or a level "<4>": " [<pc>] sym" and " <IRQ>" are payload
+        if (i == 0 || i + 1 >= s.Length) return s;
+        bool ts = s[i] == (byte)'[' && (s[i + 1] == (byte)' ' || IsDigit(s[i + 1]));
+        bool level = s[i] == (byte)'<' && IsDigit(s[i + 1]);
+        return ts || level ? s[i..] : s;
     }
 
     /// <summary>"Nov  6 16:23:32 host kernel: " or "2024-11-06T16:23:32.123456+00:00 host kernel: ".</summary>

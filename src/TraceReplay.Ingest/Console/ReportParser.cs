@@ -170,7 +170,7 @@ public static class ReportParser
                     _pendingRole = null;
                     _pendingBareName = false;
                     // a class name never holds ": " — that is another message printed in between (e.g. an oops)
-                    if (t.Contains(": ", StringComparison.Ordinal) || t.Length > 160)
+                    if (t.Contains(": ", StringComparison.Ordinal) || t.Length > 160 || LooksLikeSentence(t))
                     {
                         r.CorruptionReasons.Add("lock name missing: other output where the name belongs");
                         Line(s);
@@ -286,6 +286,15 @@ public static class ReportParser
             if (HeldListHeader(t)) { _section = null; return; }
             if (TaskLine(t)) { _section = null; return; }
             Misc(t);
+        }
+
+        /// <summary>"Unable to handle kernel …": a capitalised word then a blank, which no class name starts with.</summary>
+        static bool LooksLikeSentence(ReadOnlySpan<char> t)
+        {
+            int i = 1;
+            if (t.Length < 3 || !char.IsAsciiLetterUpper(t[0])) return false;
+            while (i < t.Length && char.IsAsciiLetterLower(t[i])) i++;
+            return i > 1 && i < t.Length && t[i] == ' ';
         }
 
         static bool IsUsageLabel(ReadOnlySpan<char> label)
