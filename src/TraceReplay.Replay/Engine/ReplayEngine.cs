@@ -557,7 +557,7 @@ public sealed class ReplayEngine : IEventSink
     {
         var counts = shared.Summary;
         counts.Set("context_mismatches", _contexts.MismatchCount);
-        counts.Set("out_of_order_events", _outOfOrder + (_reorder?.Late ?? 0));
+        counts.Set("out_of_order_events", _outOfOrder);
         counts.Set("reorder_forced_releases", _reorder?.Forced ?? 0);
         counts.Set("uncertain_events", _uncertainEvents);
         counts.Set("implicit_task_switches", _implicitSwitches);
