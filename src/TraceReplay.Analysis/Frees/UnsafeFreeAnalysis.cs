@@ -203,11 +203,13 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
         bool inHardirq = context.Context is ExecContext.HardIrq or ExecContext.Nmi;
         if (!inHardirq && !_state.RowServingSoftirq) return;
         int task = TraceState.TaskKey(context);
+        foreach (var frame in stack)
+            if (_reportedFrames.Contains((task, frame.EntryNs)))
+                return; // already part of a report
         for (int i = stack.Count - 1; i >= 0; i--)
         {
             var frame = stack[i];
             if (!_rulesByOperation.TryGetValue(frame.Function, out var opRules)) continue;
-            if (_reportedFrames.Contains((task, frame.EntryNs))) return;
             var name = chunk.GetText(row, _state.Keys.Name);
             if (name.IsEmpty) return;
             var cls = _locks.Current.FindClass(_names.Intern(name));
