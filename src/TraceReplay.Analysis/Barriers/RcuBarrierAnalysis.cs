@@ -16,7 +16,7 @@ namespace TraceReplay.Analysis.Barriers;
 /// attributed to it. Writes rcu_barriers with verdict excess when more than one barrier ran (plus the per-call barriers
 /// kernels 4.18–5.8 and 6.18.0–6.18.2 make by design).
 /// </summary>
-public sealed class RcuBarrierAnalysis(TraceState state) : IReplayObserver
+public sealed class RcuBarrierAnalysis(TraceState state) : IReplayObserver, IReplaySummaryContributor
 {
     /// <summary>Functions that start an operation, with the op name written in the report.</summary>
     static readonly (string Function, string Op)[] s_opStarts =
@@ -142,6 +142,13 @@ public sealed class RcuBarrierAnalysis(TraceState state) : IReplayObserver
             t.EndRow();
         }
         reports.Add(t);
+    }
+
+    /// <summary>Destroy operations and how many ran more rcu_barrier calls than allowed.</summary>
+    public void AddSummaryCounts(SummaryCounts counts)
+    {
+        counts.Set("destroy_ops", _done.Count + _open.Count);
+        counts.Set("rcu_barrier_excess", _done.Count(o => o.Verdict == "excess"));
     }
 
     void OnCall(EventChunk chunk, int row, in CpuContextView context)

@@ -18,7 +18,7 @@ namespace TraceReplay.Analysis.Frees;
 /// part of that report. Writes unsafe_frees.
 /// </summary>
 public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUsageAnalysis locks, LifetimeAnalysis lifetimes)
-    : IReplayObserver
+    : IReplayObserver, IReplaySummaryContributor
 {
     readonly TraceState _state = state;
     readonly RuleTable _rules = rules;
@@ -149,6 +149,8 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
         }
         reports.Add(t);
     }
+
+    public void AddSummaryCounts(SummaryCounts counts) => counts.Set("unsafe_frees", _found.Count);
 
     UnsafeFree? CheckContext(EventChunk chunk, int row, in CpuContextView context, FreeRule rule, int op)
     {

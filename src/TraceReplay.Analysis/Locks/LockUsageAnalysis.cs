@@ -14,7 +14,7 @@ namespace TraceReplay.Analysis.Locks;
 /// no lock events. Writes lock_usage (one row per class and usage bit, with the event that first set it) and
 /// lock_findings.
 /// </summary>
-public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IReplayObserver
+public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IReplayObserver, IReplaySummaryContributor
 {
     readonly TraceState _state = state;
     readonly RuleTable _rules = rules;
@@ -68,6 +68,14 @@ public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IRepl
         var v = UsesInferredLocks ? _inferred : _traced;
         reports.Add(UsageTable(v));
         reports.Add(FindingsTable(v));
+    }
+
+    public void AddSummaryCounts(SummaryCounts counts)
+    {
+        var v = UsesInferredLocks ? _inferred : _traced;
+        counts.Set("lock_classes", v.Classes.Count);
+        counts.Set("lock_findings", v.Findings.Count);
+        counts.Set("lock_unmatched_releases", _traced.UnmatchedReleases);
     }
 
     void OnAcquire(EventChunk chunk, int row, in CpuContextView context)

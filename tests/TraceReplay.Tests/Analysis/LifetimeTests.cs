@@ -8,7 +8,7 @@ public sealed class LifetimeTests
     static readonly At T1 = At.Task(1, 6, "b");
 
     [Fact]
-    public void ObjectFreedTwice_IsADoubleFree_FreeOfUnknownIsOnlyCounted()
+    public void ObjectFreedTwice_IsOnlyCounted_AsAreFreesOfUnknownObjects()
     {
         var d = new ObserverDriver("6.1");
         d.Tracepoint(10, T0, "kmem_cache_alloc", ObserverDriver.F("ptr", 0xa0UL), ObserverDriver.F("name", "filp"), ObserverDriver.F("bytes_alloc", 256L));
@@ -16,11 +16,9 @@ public sealed class LifetimeTests
         d.Tracepoint(30, T1, "kmem_cache_free", ObserverDriver.F("ptr", 0xa0UL), ObserverDriver.F("name", "filp"));
         d.Tracepoint(40, T1, "kfree", ObserverDriver.F("ptr", 0xb0UL));
         var t = d.End().Table("anomalies");
-        int i = t.Where("kind", AnomalyKind.DoubleFree).Single();
-        Assert.Equal("0xa0", t.Str("object_key", i));
-        Assert.Equal(30, t.Long("ts_ns", i));
-        Assert.Equal(1, t.Int("cpu", i));
-        Assert.Equal(20, t.Long("first_ns", i));
+        // Real traces refree slab pointers reused by untraced bulk/sheaf allocations: counted, never flagged.
+        Assert.Empty(t.Where("kind", AnomalyKind.DoubleFree));
+        Assert.Equal(1, d.Set.Lifetimes.UnexplainedRefrees);
         Assert.Equal(1, d.Set.Lifetimes.UnknownFrees);
     }
 
