@@ -105,7 +105,7 @@ public sealed partial class FtraceTextReader
             return false;
         if (token[^1] != ':')
         {
-            if (!FtraceFlags.IsFlagsToken(token))
+            if (!IsLastFlags(token) && !FtraceFlags.IsFlagsToken(token))
                 return false;
             p.FlagsStart = i;
             p.FlagsLength = token.Length;
@@ -293,13 +293,41 @@ public sealed partial class FtraceTextReader
         if (p.FlagsLength > 0)
         {
             var flags = line.Slice(p.FlagsStart, p.FlagsLength);
-            chunk.Flags[row] = _intern.Intern(flags);
-            if (Info.FlagsWidth == 0) Info.FlagsWidth = flags.Length;
-            FtraceFlags.Decode(flags, HasMigrateColumn(flags.Length), out chunk.Context[row], out chunk.NeedResched[row],
-                out chunk.PreemptDepth[row], out chunk.MigrateDisable[row]);
+            if (!IsLastFlags(flags))
+            {
+                _lastFlags = PackFlags(flags);
+                _lastFlagsId = _intern.Intern(flags);
+                if (Info.FlagsWidth == 0) Info.FlagsWidth = flags.Length;
+                FtraceFlags.Decode(flags, HasMigrateColumn(flags.Length), out _lastContext, out _lastNeedResched,
+                    out _lastPreemptDepth, out _lastMigrateDisable);
+            }
+            chunk.Flags[row] = _lastFlagsId;
+            chunk.Context[row] = _lastContext;
+            chunk.NeedResched[row] = _lastNeedResched;
+            chunk.PreemptDepth[row] = _lastPreemptDepth;
+            chunk.MigrateDisable[row] = _lastMigrateDisable;
         }
         NoteVariant(ref p);
         FillBody(chunk, row, line[p.RestStart..]);
+    }
+
+    // Consecutive events mostly carry the same flags: keep the last one decoded (packed with its length; 4–8 bytes).
+    ulong _lastFlags;
+    int _lastFlagsId;
+    ContextBits _lastContext;
+    byte _lastNeedResched;
+    sbyte _lastPreemptDepth, _lastMigrateDisable;
+
+    bool IsLastFlags(ReadOnlySpan<byte> token) => token.Length is >= 4 and <= 7 && PackFlags(token) == _lastFlags;
+
+    static ulong PackFlags(ReadOnlySpan<byte> token)
+    {
+        if (token.Length is < 4 or > 7)
+            return 0;
+        ulong v = (ulong)token.Length << 56;
+        for (int i = 0; i < token.Length; i++)
+            v |= (ulong)token[i] << (8 * i);
+        return v;
     }
 
     /// <summary>5-column flags carry migrate-disable unless the header said the trace is from the 4-column era.</summary>
