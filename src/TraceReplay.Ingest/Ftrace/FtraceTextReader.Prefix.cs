@@ -123,10 +123,11 @@ public sealed partial class FtraceTextReader
         return true;
     }
 
-    /// <summary>After "ts:": one space, and trace-cmd --ts-diff's "(+N)" column when present.</summary>
+    /// <summary>After "ts:": the spaces, and trace-cmd --ts-diff's "(+N)" column when present.</summary>
     static int SkipTsDiffAndSpace(ReadOnlySpan<byte> line, int i)
     {
-        if (i < line.Length && line[i] == ' ') i++;
+        // spaces, also the 9 blank columns trace-cmd --ts-diff prints for the first event
+        while (i < line.Length && line[i] == ' ') i++;
         if (i + 1 < line.Length && line[i] == '(' && line[i + 1] == '+')
         {
             int close = line[i..].IndexOf((byte)')');
@@ -166,10 +167,21 @@ public sealed partial class FtraceTextReader
             if (i == cpuStart)
                 continue;
             int flagsEnd = TokenEnd(line, i);
-            if (!FtraceFlags.IsFlagsToken(line[i..flagsEnd]))
+            int tsStart;
+            if (FtraceFlags.IsFlagsToken(line[i..flagsEnd]))
+            {
+                tsStart = flagsEnd;
+                while (tsStart < line.Length && line[tsStart] == ' ') tsStart++;
+            }
+            else if (flagsEnd - i > 5 && FtraceFlags.IsFlagsToken(line.Slice(i, 5)))
+            {
+                // trace-cmd -l with a raw clock prints no space before the timestamp: "0.....30057012021685:"
+                flagsEnd = tsStart = i + 5;
+            }
+            else
+            {
                 continue;
-            int tsStart = flagsEnd;
-            while (tsStart < line.Length && line[tsStart] == ' ') tsStart++;
+            }
             if (!TryParseLatencyOrAbsoluteTs(line, tsStart, ref p))
                 continue;
             var tmp = p;
@@ -213,7 +225,7 @@ public sealed partial class FtraceTextReader
         p.Ts = us * 1000;
         p.CounterTs = false;
         p.LatencyTs = true;
-        p.RestStart = d + 1 < line.Length && line[d + 1] == ' ' ? d + 2 : d + 1;
+        p.RestStart = SkipTsDiffAndSpace(line, d + 1);
         return true;
     }
 
