@@ -209,6 +209,11 @@ public sealed class PrintFormat
                         WriteSymbol(c, o, v, s.PointerExt is 'S' or 'F' or 'B');
                     else if (v == 0)
                         o.String("(nil)"u8, flags, width, -1);
+                    else if (width <= 2)
+                    {
+                        o.Bytes("0x"u8);
+                        o.Hex(v);
+                    }
                     else
                     {
                         Span<byte> tmp = stackalloc byte[20];
@@ -648,27 +653,11 @@ public sealed class LenExpr(PrintExpr source) : PrintExpr
     public override ulong Eval(RecordContext c) => source.Eval(c);
 }
 
-/// <summary>Receives the fields found while rendering (key id, type, value, span within the rendered text).</summary>
+/// <summary>Adds the fields found while rendering to the current row (spans index the chunk's text arena).</summary>
 public sealed class FieldSink
 {
-    public int Count;
-    public int[] Key = new int[32];
-    public FieldType[] Type = new FieldType[32];
-    public long[] Value = new long[32];
-    public int[] Start = new int[32];
-    public int[] Length = new int[32];
+    public EventChunk Chunk = null!;
+    public int Row;
 
-    public void Clear() => Count = 0;
-
-    public void Add(int key, FieldType type, long value, int start, int length)
-    {
-        if (Count == Key.Length)
-        {
-            int n = Count * 2;
-            Array.Resize(ref Key, n); Array.Resize(ref Type, n); Array.Resize(ref Value, n);
-            Array.Resize(ref Start, n); Array.Resize(ref Length, n);
-        }
-        Key[Count] = key; Type[Count] = type; Value[Count] = value; Start[Count] = start; Length[Count] = length;
-        Count++;
-    }
+    public void Add(int key, FieldType type, long value, int start, int length) => Chunk.AddField(Row, key, type, value, start, length);
 }
