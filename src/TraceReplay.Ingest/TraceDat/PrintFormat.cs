@@ -19,6 +19,8 @@ public sealed class PrintSegment
     /// <summary>Interned field key this conversion fills (-1 none) and the field's type.</summary>
     public int Key = -1;
     public FieldType KeyType;
+    /// <summary>The literal before the conversion ends in "0x", which belongs to the field's text.</summary>
+    public bool KeyIncludes0x;
 }
 
 /// <summary>
@@ -138,7 +140,7 @@ public sealed class PrintFormat
         {
             int end = literalBefore.Count;
             if (end >= 3 && literalBefore[end - 1] == (byte)'x' && literalBefore[end - 2] == (byte)'0')
-                end -= 2; // "pfn=0x%lx"
+                end -= 2;
             if (end >= 2 && literalBefore[end - 1] == (byte)'=')
             {
                 int st = end - 1;
@@ -152,6 +154,9 @@ public sealed class PrintFormat
         }
         if (key is null || !used.Add(key))
             return;
+        int n = literalBefore.Count;
+        if (n >= 2 && literalBefore[n - 1] == (byte)'x' && literalBefore[n - 2] == (byte)'0' && s.Conv is 'x' or 'X')
+            s.KeyIncludes0x = true; // "pfn=0x%lx": the field's text keeps the printed 0x, as a text parser would see it
         s.Key = intern(key);
         s.KeyType = s.Conv switch
         {
@@ -190,7 +195,10 @@ public sealed class PrintFormat
             int start = o.Length;
             long value = WriteValue(s, s.Arg!, c, o, flags, width, precision);
             if (s.Key >= 0)
+            {
+                if (s.KeyIncludes0x) start -= 2;
                 fields.Add(s.Key, s.KeyType, s.KeyType == FieldType.Text ? 0 : value, start, o.Length - start);
+            }
         }
     }
 
