@@ -22,13 +22,14 @@ public sealed class RawReport
 /// lines are other output and are passed over, so reports from different tasks/CPUs may interleave). It ends at the
 /// next report start, at the first line after its call trace that is not part of a trace (frame, context marker,
 /// register dump, "---[ end trace"), at KASAN's closing bar, after a held-lock list for the stackless
-/// "returning to user space" report, after a printk-time gap of more than 10 s, or after <see cref="MaxLines"/> lines.
+/// "returning to user space" report, after a printk-time gap of more than 5 s (or time going back by more than 1 s, a reboot), or after <see cref="MaxLines"/> lines.
 /// Only report lines are ever materialised as strings.
 /// </summary>
 public sealed class ReportSegmenter
 {
-    public const int MaxLines = 4000;
-    const long MaxGapNs = 10_000_000_000;
+    public const int MaxLines = 1500;
+    const long MaxGapNs = 5_000_000_000;
+    const long MaxBackwardsNs = 1_000_000_000;
 
     readonly List<OpenReport> _open = new();
     readonly List<RawReport> _done = new();
@@ -137,7 +138,8 @@ public sealed class ReportSegmenter
                 Report.Problems.Add($"cut after {MaxLines} lines");
                 return Verdict.EndedBefore;
             }
-            if (env.TimestampNs >= 0 && _lastTs >= 0 && env.TimestampNs - _lastTs > MaxGapNs)
+            if (env.TimestampNs >= 0 && _lastTs >= 0
+                && (env.TimestampNs - _lastTs > MaxGapNs || _lastTs - env.TimestampNs > MaxBackwardsNs))
             {
                 if (Phase == Phase.Body && ExpectsTrace)
                     Report.Problems.Add($"truncated: printk time gap before line {lineNumber}");
