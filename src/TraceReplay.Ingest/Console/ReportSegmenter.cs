@@ -39,6 +39,24 @@ public sealed class ReportSegmenter
 
     public IReadOnlyList<RawReport> Reports => _done;
 
+    /// <summary>True while a report is collecting lines: every line must then be looked at.</summary>
+    public bool HasOpenReports => _open.Count > 0;
+
+    /// <summary>
+    /// Offset of the first line of <paramref name="text"/> that could start a report (its bytes hold "G: " of
+    /// "WARNING: "/"BUG: " or "O: " of "INFO: "), or -1. Lets the reader skip plain output at memory speed while no
+    /// report is open; a DEBUG_LOCKS_WARN_ON line just before such a line must still be fed (see the reader).
+    /// </summary>
+    public static int NextCandidateLine(ReadOnlySpan<byte> text)
+    {
+        int g = text.IndexOf("G: "u8);
+        var head = g < 0 ? text : text[..g];
+        int o = head.IndexOf("O: "u8);
+        int hit = o >= 0 ? o : g;
+        if (hit < 0) return -1;
+        return text[..hit].LastIndexOf((byte)'\n') + 1;
+    }
+
     /// <summary>Feeds one line (without its newline). <paramref name="lineNumber"/> is 1-based.</summary>
     public void Line(ReadOnlySpan<byte> line, long lineNumber)
     {

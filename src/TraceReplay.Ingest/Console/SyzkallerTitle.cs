@@ -193,6 +193,8 @@ public static partial class SyzkallerTitle
                     [new(CallTrace), Part.ParseStack], Skip());
             case LockdepKind.LockingBug:
             {
+                // "BUG: looking up invalid subclass", "BUG: key … has not been registered!": no syzkaller format, raw line
+                if (first.Contains("BUG: ", StringComparison.Ordinal)) return (RawLine(first), null, false);
                 if (first.Contains("lock_", StringComparison.Ordinal))
                     return Stack(lines, f => $"WARNING: locking bug in {f}", [new(RipFrame), Part.ParseStack],
                         [new(CallTrace), Part.ParseStack], Skip("lock_sock", "release_sock"));
