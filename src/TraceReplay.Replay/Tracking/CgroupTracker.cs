@@ -229,8 +229,18 @@ internal sealed class CgroupTracker
     static void MergeInto(Lifetime target, Lifetime source)
     {
         if (target.ReleasedNs < 0) target.ReleasedNs = source.ReleasedNs;
+        if (source.FreeRank > target.FreeRank)
+        {
+            target.FreeRank = source.FreeRank;
+            target.FreedNs = source.FreedNs;
+            target.FreeCpu = source.FreeCpu;
+            target.FreeContext = source.FreeContext;
+            target.FreeComm = source.FreeComm;
+            target.FreeFunction = source.FreeFunction;
+        }
         if (source.Stages != null)
             foreach (var s in source.Stages) target.AddStage(s);
+        if (target.Stages != null) target.Stages = target.Stages.OrderBy(s => s.Ns).ToList();
     }
 
     // ---- work items --------------------------------------------------------------------------------------------
@@ -267,9 +277,10 @@ internal sealed class CgroupTracker
                 // cgroup_put() at the end of a subsystem css's free work releases the cgroup's self css.
                 if (view.WorkStruct != 0 && _byWork.TryGetValue(view.WorkStruct, out var parent) && !parent.IsSelf)
                     css.Parent = parent;
+                // Only a raw-pointer match links now; otherwise cgroup_release (emitted inside this work) or, failing
+                // that, the parent css's cgroup at the end decides.
                 var g = ByPointer(_groups, work, self: true);
                 if (g != null) _pointerLinks++;
-                else g = css.Parent?.Group;
                 if (g != null && g.Self.ReleasedNs < 0)
                 {
                     _orphans.Remove(css);
@@ -465,6 +476,17 @@ internal sealed class CgroupTracker
 
     public void End()
     {
+        // Self css releases never confirmed by cgroup_release: fall back to the cgroup of the css whose free work queued them.
+        foreach (var css in _orphans.ToArray())
+        {
+            if (css.Parent?.Group is not { } pg || pg.Self.ReleasedNs >= 0 && pg.Self.FreeRank >= 0) continue;
+            _fifoLinks++;
+            _orphans.Remove(css);
+            MergeInto(pg.Self, css.Lt);
+            css.Lt = pg.Self;
+            css.Group = pg;
+            css.IsSelf = true;
+        }
         foreach (var g in _groups)
         {
             _table.Emit(g.Self);
