@@ -73,6 +73,8 @@ public static class InputDetector
     /// <summary>"comm-pid [cpu] …" or a trace-cmd/tracefs header line.</summary>
     static bool LooksLikeFtraceEvent(ReadOnlySpan<byte> line)
     {
+        if (LooksLikeFuncGraph(line))
+            return true;
         if (line.StartsWith("# tracer:"u8) || line.StartsWith("cpus="u8) || line.StartsWith("version = "u8))
             return true;
         int bracket = line.IndexOf("] "u8);
@@ -84,6 +86,16 @@ public static class InputDetector
         foreach (byte b in cpu) if (b < '0' || b > '9') return false;
         // a console timestamp "[  12.345678]" has a dot; an ftrace CPU field does not, and is followed by a ts with ':'
         return line[(bracket + 1)..].IndexOf((byte)':') > 0;
+    }
+
+    /// <summary>function_graph body " 0)   0.587 us    |  do_nanosleep() {" — CPU column then a '|' bar.</summary>
+    static bool LooksLikeFuncGraph(ReadOnlySpan<byte> line)
+    {
+        var t = line.TrimStart((byte)' ');
+        int paren = t.IndexOf((byte)')');
+        if (paren < 1 || paren > 4) return false;
+        foreach (byte b in t[..paren]) if (b < '0' || b > '9') return false;
+        return t[paren..].IndexOf((byte)'|') > 0;
     }
 
     /// <summary>"[  12.345678] …", "&lt;4&gt;[ …", syslog "… kernel: …", or the bare lockdep banners.</summary>
