@@ -61,6 +61,7 @@ internal sealed class CgroupTracker
     readonly HashSet<int> _memoryRoots;
     readonly int _cssKilled, _cssRelease, _cssFreeRwork, _cssFreeWork;
     long _fifoLinks, _pointerLinks, _relinks;
+    int _memcgSerial;
 
     public CgroupTracker(ReplayShared shared, LifetimeTable table)
     {
@@ -360,7 +361,21 @@ internal sealed class CgroupTracker
         if (fn == _cssRelease || fn == _cssFreeRwork || fn == _cssFreeWork)
             _byWork.Remove(work);
         if (fn == _cssFreeRwork || fn == _cssFreeWork)
+        {
             css.Lt.AddStage(StageOf("free_done", chunk.TsNs[r], view, fn, work));
+            // The self css is freed last: the cgroup and its css are complete, write them out and forget them.
+            if (css.IsSelf && css.Group is { } g && (g.SubsysCss == null || g.SubsysCss.Lt.FreeRank >= 0))
+                Retire(g);
+        }
+    }
+
+    void Retire(Cgroup g)
+    {
+        _byId.Remove((g.Root, g.Id));
+        _groups.Remove(g);
+        _awaitingKill.Remove(g);
+        if (g.SubsysCss != null) _memcgOrder.Remove(g.SubsysCss);
+        EmitGroup(g);
     }
 
     Css NewCss(ulong work, long ts)
@@ -400,7 +415,7 @@ internal sealed class CgroupTracker
             var css = NewCss(0, ts);
             css.FromFunctions = true;
             css.MemcgEvidence = true;
-            css.Lt.Key = "memcg#" + _memcgOrder.Count.ToString(CultureInfo.InvariantCulture);
+            css.Lt.Key = "memcg#" + (++_memcgSerial).ToString(CultureInfo.InvariantCulture);
             css.Lt.CreatedNs = ts;
             css.Lt.AddStage(StageOf("alloc", ts, view, fnId, 0));
             _allocByPid[view.Pid] = css;
@@ -424,7 +439,7 @@ internal sealed class CgroupTracker
         {
             target = NewCss(0, ts);
             target.FromFunctions = true;
-            target.Lt.Key = "memcg#" + _memcgOrder.Count.ToString(CultureInfo.InvariantCulture);
+            target.Lt.Key = "memcg#" + (++_memcgSerial).ToString(CultureInfo.InvariantCulture);
         }
         target.MemcgEvidence = true;
         if (target.Group != null) _memoryRoots.Add(target.Group.Root);
@@ -488,26 +503,29 @@ internal sealed class CgroupTracker
             css.IsSelf = true;
         }
         foreach (var g in _groups)
-        {
-            _table.Emit(g.Self);
-            var css = g.SubsysCss;
-            if (css == null)
-            {
-                if (!_memoryRoots.Contains(g.Root)) continue;
-                // A memory-hierarchy cgroup whose css stages were not seen (still alive, or dying without a kill).
-                css = new Css { Lt = new Lifetime("memcg", g.Key) };
-                Attach(g, css);
-            }
-            Finish(g, css);
-            css.Lt.Kind = css.MemcgEvidence || _memoryRoots.Contains(g.Root) ? "memcg" : "css";
-            _table.Emit(css.Lt);
-        }
+            EmitGroup(g);
         foreach (var css in _orphans)
         {
             if (css.IsSelf) continue;
             css.Lt.Kind = css.MemcgEvidence ? "memcg" : "css";
             _table.Emit(css.Lt);
         }
+    }
+
+    void EmitGroup(Cgroup g)
+    {
+        _table.Emit(g.Self);
+        var css = g.SubsysCss;
+        if (css == null)
+        {
+            if (!_memoryRoots.Contains(g.Root)) return;
+            // A memory-hierarchy cgroup whose css stages were not seen (still alive, or dying without a kill).
+            css = new Css { Lt = new Lifetime("memcg", g.Key) };
+            Attach(g, css);
+        }
+        Finish(g, css);
+        css.Lt.Kind = css.MemcgEvidence || _memoryRoots.Contains(g.Root) ? "memcg" : "css";
+        _table.Emit(css.Lt);
     }
 
     public void AddCounts(SummaryCounts counts)
