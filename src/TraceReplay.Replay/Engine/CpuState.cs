@@ -34,6 +34,8 @@ internal sealed class CpuState
     public Frame Task, Soft, Hard, Nmi;
     public int TaskPid = -1;
     public int TaskComm;
+    /// <summary>Last line comm compared with TaskComm (saves re-comparing the same pair on every event).</summary>
+    public int LineComm;
 
     public ulong RunningWork;
     public int RunningWorkFunction;

@@ -30,6 +30,7 @@ public sealed class ReplayEngine : IEventSink
     CpuState[] _cpus = [];
     readonly Dictionary<int, (ulong Work, int Function)> _workByPid = new();
     bool _oldSoftirqMeaning;
+    bool _reorderDecided;
     bool _traceHasSoftirqEvents;
     long _events, _lostMarkers, _lostEvents, _outOfOrder, _uncertainEvents, _implicitSwitches, _unbalancedExits;
     long _lastProcessedNs = long.MinValue;
@@ -80,14 +81,22 @@ public sealed class ReplayEngine : IEventSink
         _cpus = new CpuState[Math.Max(cpus, 1)];
         for (int i = 0; i < _cpus.Length; i++) _cpus[i] = new CpuState(i);
         _oldSoftirqMeaning = KernelEra.SoftirqFlagIncludesBhDisabled(info);
-        long window = _options.ReorderWindowNs ?? (KernelEra.IsMerged(info) ? 0 : 20_000_000);
-        _reorder = window > 0 ? new ReorderBuffer(window, _options.ReorderMaxEvents, ProcessRow) : null;
+        _reorder = null;
+        _reorderDecided = false;
         Reports.Clear();
     }
 
     public void Consume(EventChunk chunk)
     {
         if (_shared == null) throw new InvalidOperationException("Begin was not called");
+        if (!_reorderDecided)
+        {
+            // Decided at the first chunk: readers learn the variant (trace_pipe or merged) from the first lines.
+            _reorderDecided = true;
+            _oldSoftirqMeaning = KernelEra.SoftirqFlagIncludesBhDisabled(_shared.Info);
+            long window = _options.ReorderWindowNs ?? (KernelEra.IsMerged(_shared.Info) ? 0 : 20_000_000);
+            if (window > 0) _reorder = new ReorderBuffer(window, _options.ReorderMaxEvents, ProcessRow);
+        }
         if (_reorder != null)
         {
             _reorder.Add(chunk);
@@ -261,14 +270,29 @@ public sealed class ReplayEngine : IEventSink
         {
             // The running task changed without a sched_switch we saw (not traced, or lost).
             _implicitSwitches++;
+            // Interrupt frames cannot outlive the task they interrupted: end them with it.
+            CloseFrame(cpu, ref cpu.Nmi, FrameKind.Nmi, ts, true);
+            CloseFrame(cpu, ref cpu.Hard, FrameKind.HardIrq, ts, cpu.Hard.Uncertain || !cpu.Hard.Inferred);
+            CloseFrame(cpu, ref cpu.Soft, FrameKind.SoftIrq, ts, cpu.Soft.Uncertain || !cpu.Soft.Inferred);
             EndTask(cpu, ts, true);
             cpu.TaskPid = pid;
             cpu.TaskComm = UsableComm(chunk.Comm[r]);
             cpu.Task = new Frame { Open = true, StartNs = ts, Uncertain = true };
             LoadWork(cpu);
         }
-        else if (cpu.TaskComm == 0)
-            cpu.TaskComm = UsableComm(chunk.Comm[r]);
+        else
+        {
+            int comm = chunk.Comm[r];
+            if (comm != cpu.TaskComm && comm != cpu.LineComm)
+            {
+                // The line's comm wins (exec renames without a sched_switch) unless it is unknown or just the
+                // truncated form of the name we have (latency format prints 8 characters).
+                cpu.LineComm = comm;
+                var names = _shared!.Names;
+                if (UsableComm(comm) != 0 && (cpu.TaskComm == 0 || !names.Utf8(cpu.TaskComm).StartsWith(names.Utf8(comm))))
+                    cpu.TaskComm = comm;
+            }
+        }
     }
 
     void Switch(CpuState cpu, EventChunk chunk, int r, long ts)
@@ -277,6 +301,7 @@ public sealed class ReplayEngine : IEventSink
         EndTask(cpu, ts, cpu.Task.Uncertain);
         cpu.TaskPid = (int)next;
         cpu.TaskComm = InternText(chunk, r, _ids.NextComm);
+        cpu.LineComm = 0;
         cpu.Task = new Frame { Open = true, StartNs = ts };
         cpu.Uncertain = false;
         cpu.InRcuBatch = false;
@@ -423,13 +448,9 @@ public sealed class ReplayEngine : IEventSink
 
         if (fS && !cpu.Soft.Open)
         {
-            bool flagged = cpu.SoftirqEventsSeen;
-            if (flagged)
-            {
-                mismatch = true;
-                _contexts.AddMismatch(ts, cpu.Cpu, chunk.Line[r], FlagsText(chunk, r), StackText(cpu), "flags say serving softirq but no softirq_entry is open");
-            }
-            cpu.Soft = new Frame { Open = true, Inferred = true, StartNs = ts, Detail = -1, Uncertain = first || flagged };
+            // Not a disagreement: softirq_entry/exit bracket each vector's handler only, and __do_softirq runs between
+            // them (and wakes ksoftirqd after them) while still serving — the same as 'h' outside irq_handler_entry/exit.
+            cpu.Soft = new Frame { Open = true, Inferred = true, StartNs = ts, Detail = -1, Uncertain = first };
         }
         else if (!fS && cpu.Soft.Open)
         {
@@ -536,7 +557,7 @@ public sealed class ReplayEngine : IEventSink
     {
         var counts = shared.Summary;
         counts.Set("context_mismatches", _contexts.MismatchCount);
-        counts.Set("out_of_order_events", _outOfOrder + (_reorder?.Late ?? 0));
+        counts.Set("out_of_order_events", _outOfOrder);
         counts.Set("reorder_forced_releases", _reorder?.Forced ?? 0);
         counts.Set("uncertain_events", _uncertainEvents);
         counts.Set("implicit_task_switches", _implicitSwitches);

@@ -30,6 +30,8 @@ internal sealed class CgroupTracker
         public long MkdirNs = -1;
         public required Lifetime Self;
         public Css? SubsysCss;
+        /// <summary>Raw addresses of struct cgroup and struct mem_cgroup allocated by this mkdir (0 when hashed/unseen).</summary>
+        public ulong CgroupPtr, MemcgPtr;
     }
 
     sealed class Css
@@ -40,13 +42,17 @@ internal sealed class CgroupTracker
         public bool MemcgEvidence;
         public ulong DestroyWork;
         public bool FromFunctions;
+        /// <summary>For a self css: the subsystem css whose free work queued its release (cgroup_put).</summary>
+        public Css? Parent;
     }
 
     readonly ReplayShared _shared;
     readonly LifetimeTable _table;
     readonly Dictionary<(int, long), Cgroup> _byId = new();
     readonly List<Cgroup> _groups = new();
-    readonly Queue<Cgroup> _awaitingKill = new();
+    readonly List<Cgroup> _awaitingKill = new();
+    readonly Dictionary<int, ulong> _cgroupAllocByPid = new();
+    readonly Dictionary<int, ulong> _memcgAllocByPid = new();
     readonly Dictionary<ulong, Css> _byWork = new();
     readonly LinkedList<Css> _awaitingFree = new();
     readonly List<Css> _orphans = new();
@@ -54,7 +60,7 @@ internal sealed class CgroupTracker
     readonly Dictionary<int, Css> _allocByPid = new();
     readonly HashSet<int> _memoryRoots;
     readonly int _cssKilled, _cssRelease, _cssFreeRwork, _cssFreeWork;
-    long _fifoLinks, _pointerLinks;
+    long _fifoLinks, _pointerLinks, _relinks;
 
     public CgroupTracker(ReplayShared shared, LifetimeTable table)
     {
@@ -80,6 +86,7 @@ internal sealed class CgroupTracker
             case EventRole.WorkEnd: EndWork(chunk, r, view); break;
             case EventRole.Function or EventRole.GraphEntry or EventRole.Kprobe: Function(chunk, r, view); break;
             case EventRole.KmemCacheFree or EventRole.Kfree or EventRole.Stack: Evidence(chunk, r, view); break;
+            case EventRole.KmemCacheAlloc or EventRole.Kmalloc: Alloc(chunk, r, view); break;
         }
     }
 
@@ -107,6 +114,13 @@ internal sealed class CgroupTracker
         g.MkdirNs = ts;
         g.Self.CreatedNs = ts;
         g.Self.AddStage(StageOf("mkdir", ts, view, 0, 0));
+        if (_cgroupAllocByPid.Remove(view.Pid, out ulong cgPtr)) g.CgroupPtr = cgPtr;
+        if (_memcgAllocByPid.Remove(view.Pid, out ulong memcgPtr))
+        {
+            // This mkdir allocated a struct mem_cgroup: the hierarchy carries the memory controller.
+            g.MemcgPtr = memcgPtr;
+            _memoryRoots.Add(g.Root);
+        }
         // mem_cgroup_css_alloc seen (function rows) in this mkdir: that css is this cgroup's memcg.
         if (_allocByPid.Remove(view.Pid, out var css))
         {
@@ -126,13 +140,8 @@ internal sealed class CgroupTracker
         g.Self.OfflinedNs = ts;
         var stage = StageOf("rmdir", ts, view, 0, 0);
         g.Self.AddStage(stage);
-        if (g.SubsysCss != null)
-        {
-            g.SubsysCss.Lt.Dying = true;
-            g.SubsysCss.Lt.AddStage(stage);
-        }
-        else
-            _awaitingKill.Enqueue(g);
+        if (g.SubsysCss == null)
+            _awaitingKill.Add(g);
     }
 
     void Release(EventChunk chunk, int r, in CpuContextView view)
@@ -141,35 +150,97 @@ internal sealed class CgroupTracker
         var g = Group(chunk, r, true, ts);
         if (g == null) return;
         // cgroup_release fires inside the self css's css_release_work_fn: adopt what that work's css recorded.
-        if (view.WorkStruct != 0 && _byWork.TryGetValue(view.WorkStruct, out var css) && css.Group == null)
+        if (view.WorkStruct != 0 && _byWork.TryGetValue(view.WorkStruct, out var css))
         {
-            _orphans.Remove(css);
-            MergeInto(g.Self, css.Lt);
-            css.Lt = g.Self;
-            css.Group = g;
-            css.IsSelf = true;
+            if (css.Group == null)
+            {
+                _orphans.Remove(css);
+                MergeInto(g.Self, css.Lt);
+                css.Lt = g.Self;
+                css.Group = g;
+                css.IsSelf = true;
+            }
+            // The subsystem css whose free work released this cgroup belongs to it: repair an ordered-fallback link.
+            if (css.Parent is { } parent && parent.Group != g)
+            {
+                _relinks++;
+                var other = g.SubsysCss;
+                var oldGroup = parent.Group;
+                if (oldGroup != null) oldGroup.SubsysCss = other;
+                if (other != null) other.Group = oldGroup;
+                g.SubsysCss = parent;
+                parent.Group = g;
+            }
         }
         if (g.Self.ReleasedNs < 0) g.Self.ReleasedNs = ts;
         g.Self.AddStage(StageOf("cgroup_release", ts, view, 0, view.WorkStruct));
     }
 
-    void Attach(Cgroup g, Css css)
+    static void Attach(Cgroup g, Css css)
     {
         g.SubsysCss = css;
         css.Group = g;
-        css.Lt.Key = g.Key;
-        if (g.MkdirNs >= 0) css.Lt.CreatedNs = g.MkdirNs;
-        if (g.Self.Dying) css.Lt.Dying = true;
+    }
+
+    /// <summary>Gives a subsystem css its cgroup's key, creation and the mkdir/rmdir stages (done at the end, so a
+    /// repaired link moves them along).</summary>
+    static void Finish(Cgroup g, Css css)
+    {
+        var lt = css.Lt;
+        lt.Key = g.Key;
+        if (g.MkdirNs >= 0) lt.CreatedNs = g.MkdirNs;
+        if (g.Self.Dying) lt.Dying = true;
+        var own = lt.Stages;
+        lt.Stages = null;
         if (g.Self.Stages != null)
             foreach (var s in g.Self.Stages)
-                if (s.Name is "mkdir" or "rmdir") css.Lt.AddStage(s);
+                if (s.Name is "mkdir" or "rmdir") lt.AddStage(s);
+        if (own != null)
+            foreach (var s in own) lt.AddStage(s);
+    }
+
+    void Alloc(EventChunk chunk, int r, in CpuContextView view)
+    {
+        if (!chunk.TryGetValue(r, _shared.Ids.Ptr, out long p) || !ReplayShared.IsRawKernelPointer((ulong)p)) return;
+        var site = chunk.GetText(r, _shared.Ids.CallSite);
+        if (site.StartsWith("cgroup_mkdir+"u8))
+            _cgroupAllocByPid[view.Pid] = (ulong)p;
+        else if ((site.StartsWith("mem_cgroup_css_alloc+"u8) || site.StartsWith("mem_cgroup_alloc+"u8))
+                 && !_memcgAllocByPid.ContainsKey(view.Pid))
+            _memcgAllocByPid[view.Pid] = (ulong)p; // the first allocation there is the struct mem_cgroup itself
+    }
+
+    /// <summary>With raw pointers, a css's destroy_work lies inside the struct its mkdir allocated.</summary>
+    static Cgroup? ByPointer(List<Cgroup> candidates, ulong work, bool self)
+    {
+        if (!ReplayShared.IsRawKernelPointer(work)) return null;
+        Cgroup? best = null;
+        ulong bestGap = ulong.MaxValue;
+        foreach (var g in candidates)
+        {
+            ulong basePtr = self ? g.CgroupPtr : g.MemcgPtr;
+            if (basePtr == 0 || work < basePtr) continue;
+            ulong gap = work - basePtr;
+            if (gap <= 1024 && gap < bestGap) { best = g; bestGap = gap; }
+        }
+        return best;
     }
 
     static void MergeInto(Lifetime target, Lifetime source)
     {
         if (target.ReleasedNs < 0) target.ReleasedNs = source.ReleasedNs;
+        if (source.FreeRank > target.FreeRank)
+        {
+            target.FreeRank = source.FreeRank;
+            target.FreedNs = source.FreedNs;
+            target.FreeCpu = source.FreeCpu;
+            target.FreeContext = source.FreeContext;
+            target.FreeComm = source.FreeComm;
+            target.FreeFunction = source.FreeFunction;
+        }
         if (source.Stages != null)
             foreach (var s in source.Stages) target.AddStage(s);
+        if (target.Stages != null) target.Stages = target.Stages.OrderBy(s => s.Ns).ToList();
     }
 
     // ---- work items --------------------------------------------------------------------------------------------
@@ -184,9 +255,12 @@ internal sealed class CgroupTracker
         if (fn == _cssKilled)
         {
             css = NewCss(work, ts);
-            if (_awaitingKill.TryDequeue(out var g))
+            var g = ByPointer(_awaitingKill, work, self: false);
+            if (g != null) _pointerLinks++;
+            else if (_awaitingKill.Count > 0) { g = _awaitingKill[0]; _fifoLinks++; }
+            if (g != null)
             {
-                _fifoLinks++;
+                _awaitingKill.Remove(g);
                 _orphans.Remove(css);
                 Attach(g, css);
             }
@@ -201,8 +275,13 @@ internal sealed class CgroupTracker
             {
                 css = NewCss(work, ts);
                 // cgroup_put() at the end of a subsystem css's free work releases the cgroup's self css.
-                if (view.WorkStruct != 0 && _byWork.TryGetValue(view.WorkStruct, out var parent) && parent.Group is { } g
-                    && !parent.IsSelf && g.Self.ReleasedNs < 0)
+                if (view.WorkStruct != 0 && _byWork.TryGetValue(view.WorkStruct, out var parent) && !parent.IsSelf)
+                    css.Parent = parent;
+                // Only a raw-pointer match links now; otherwise cgroup_release (emitted inside this work) or, failing
+                // that, the parent css's cgroup at the end decides.
+                var g = ByPointer(_groups, work, self: true);
+                if (g != null) _pointerLinks++;
+                if (g != null && g.Self.ReleasedNs < 0)
                 {
                     _orphans.Remove(css);
                     MergeInto(g.Self, css.Lt);
@@ -397,6 +476,17 @@ internal sealed class CgroupTracker
 
     public void End()
     {
+        // Self css releases never confirmed by cgroup_release: fall back to the cgroup of the css whose free work queued them.
+        foreach (var css in _orphans.ToArray())
+        {
+            if (css.Parent?.Group is not { } pg || pg.Self.ReleasedNs >= 0 && pg.Self.FreeRank >= 0) continue;
+            _fifoLinks++;
+            _orphans.Remove(css);
+            MergeInto(pg.Self, css.Lt);
+            css.Lt = pg.Self;
+            css.Group = pg;
+            css.IsSelf = true;
+        }
         foreach (var g in _groups)
         {
             _table.Emit(g.Self);
@@ -405,9 +495,10 @@ internal sealed class CgroupTracker
             {
                 if (!_memoryRoots.Contains(g.Root)) continue;
                 // A memory-hierarchy cgroup whose css stages were not seen (still alive, or dying without a kill).
-                css = new Css { Lt = new Lifetime("memcg", g.Key) { CreatedNs = g.MkdirNs, Dying = g.Self.Dying } };
+                css = new Css { Lt = new Lifetime("memcg", g.Key) };
                 Attach(g, css);
             }
+            Finish(g, css);
             css.Lt.Kind = css.MemcgEvidence || _memoryRoots.Contains(g.Root) ? "memcg" : "css";
             _table.Emit(css.Lt);
         }
@@ -425,5 +516,6 @@ internal sealed class CgroupTracker
             counts.Set(s, _table.StatusCounts.GetValueOrDefault(s));
         counts.Set("lifetime_fifo_links", _fifoLinks);
         counts.Set("lifetime_pointer_links", _pointerLinks);
+        counts.Set("lifetime_relinks", _relinks);
     }
 }

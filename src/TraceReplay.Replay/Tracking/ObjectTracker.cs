@@ -140,7 +140,8 @@ internal sealed class ObjectTracker
 
     bool StartsAtBoot(long ts)
     {
-        _startsAtBoot ??= _shared.FirstNs < 10_000_000_000L;
+        // Latency-format timestamps are relative to the trace start, so they say nothing about boot.
+        _startsAtBoot ??= _shared.Info.Variant != "latency" && _shared.FirstNs < 10_000_000_000L;
         return _startsAtBoot.Value;
     }
 
