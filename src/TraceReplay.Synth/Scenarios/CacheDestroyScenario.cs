@@ -25,7 +25,7 @@ public static class CacheDestroyScenario
         var roots = new List<KmemCache>();
         var memcgs = new List<CssMemcg>();
         var done = new Completion(m);
-        m.Spawn("modprobe", 0, t.Cpus0Now(m), mt => CreateRoots(m, slab, mt, rootCount, roots, done));
+        m.Spawn("modprobe", 0, m.Cpus[t.Cpu].Now, mt => CreateRoots(m, slab, mt, rootCount, roots, done));
         yield return done.WaitFor(t);
 
         done = new Completion(m);
@@ -53,8 +53,6 @@ public static class CacheDestroyScenario
         m.Spawn("rmdir", 1 % m.Cpus.Length, m.Cpus[t.Cpu].Now, rt => Rmdirs(m, life, rt, memcgs.GetRange(half, memcgs.Count - half), done));
         yield return done.WaitFor(t);
     }
-
-    static long Cpus0Now(this KTask t, Machine m) => m.Cpus[t.Cpu].Now;
 
     static IEnumerable<Wait> CreateRoots(Machine m, Slab slab, KTask t, int count, List<KmemCache> roots, Completion done)
     {
