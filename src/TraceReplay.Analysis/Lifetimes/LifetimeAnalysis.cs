@@ -30,7 +30,7 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
     /// <summary>Per task, an open alias window: the root destroy dropped slab_mutex with the cache still listed (3.18).</summary>
     readonly Dictionary<int, (long SinceNs, string Key, int Pid)> _doomedWindows = new();
     /// <summary>Per task, a __kmem_cache_alias seen without return values: decided by the task's next event.</summary>
-    readonly Dictionary<int, (long Ns, int Cpu, EventRef Ref, long WindowNs, string DoomedKey, int DoomedPid)> _aliasCandidates = new();
+    readonly Dictionary<int, (bool Graph, EventRef Ref, long WindowNs, string DoomedKey, int DoomedPid)> _aliasCandidates = new();
     /// <summary>Per task, the last function-tracer function (to tell a root's __kmem_cache_shutdown from a clone's).</summary>
     readonly Dictionary<int, int> _lastFunction = new();
     readonly List<Anomaly> _anomalies = new();
@@ -290,10 +290,11 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
             _createInFlight[task] = (CacheArgKey(chunk, row), chunk.TsNs[row]);
         else if (fn == _kmemCacheDestroy)
             OnCacheDestroyStart(chunk, row, context);
-        else if (fn == _cleanupParams && _destroying.TryGetValue(task, out var d) && d.Count > 0)
+        else if (fn == _cleanupParams && (_destroying.TryGetValue(task, out var d) && d.Count > 0
+                                          || chunk.Kind[row] == EventKind.Function && _state.RowCaller == _kmemCacheDestroy))
             // kmem_cache_destroy set refcount 0 and memcg_cleanup_cache_params drops slab_mutex: the cache is still on
             // slab_caches and find_mergeable() can hand it to a concurrent kmem_cache_create (kernel.md §2.3).
-            _doomedWindows[task] = (chunk.TsNs[row], d[0], context.Pid);
+            _doomedWindows[task] = (chunk.TsNs[row], d is { Count: > 0 } ? d[0] : "", context.Pid);
         else if (fn == _shutdown && _doomedWindows.ContainsKey(task) && IsRootShutdown(chunk, row, context, previous))
             _doomedWindows.Remove(task);
         else if (fn == _alias && chunk.Kind[row] != EventKind.Kprobe && _doomedWindows.Count > 0)
@@ -321,29 +322,35 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         foreach (var (owner, w) in _doomedWindows)
         {
             if (owner == task) continue;
-            _aliasCandidates[task] = (chunk.TsNs[row], context.Cpu, _state.Ref(chunk, row, context), w.SinceNs, w.Key, w.Pid);
+            _aliasCandidates[task] = (chunk.Kind[row] != EventKind.Function, _state.Ref(chunk, row, context), w.SinceNs, w.Key, w.Pid);
             return;
         }
     }
 
     /// <summary>
     /// Without return values, __kmem_cache_alias found a cache exactly when kmem_cache_create then allocates no new
-    /// struct kmem_cache: the task's next event decides (a kmem_cache_alloc means a new cache).
+    /// struct kmem_cache (a kmem_cache_alloc on the task). Function tracer: the task's next event decides and dates the
+    /// return; function_graph: the return of kmem_cache_create does.
     /// </summary>
     void ResolveAliasCandidate(EventChunk chunk, int row, in CpuContextView context)
     {
         int task = TraceState.TaskKey(context);
-        if (!_aliasCandidates.TryGetValue(task, out var c) || (_state.Row == RowType.CallLeaf && _state.RowFunction == _alias)
-            || (_state.Row == RowType.CallEntry && _state.RowFunction == _alias))
+        if (!_aliasCandidates.TryGetValue(task, out var c) || _state.RowFunction == _alias && _state.Row is RowType.CallEntry or RowType.CallLeaf)
+            return;
+        if (_state.Row == RowType.KmemCacheAlloc)
+        {
+            _aliasCandidates.Remove(task);
+            return;
+        }
+        if (c.Graph && !(_state.Row == RowType.CallExit && _state.RowFunction == _kmemCacheCreate))
             return;
         _aliasCandidates.Remove(task);
-        if (_state.Row == RowType.KmemCacheAlloc) return;
         string key = c.DoomedKey.Length > 0 ? c.DoomedKey : $"doomed-by-pid-{c.DoomedPid}";
-        _anomalies.Add(new Anomaly(AnomalyKind.Alias, "kmem_cache", key, c.Ns, c.Cpu,
-            $"kmem_cache_create aliased (__kmem_cache_alias found a mergeable cache, no new struct kmem_cache was allocated) while " +
-            $"task {c.DoomedPid}'s kmem_cache_destroy had dropped slab_mutex in memcg_cleanup_cache_params since {c.WindowNs} ns with " +
-            $"the doomed cache still on slab_caches: the alias gets a cache about to be freed (fixed by 'memcg: zap memcg_slab_caches " +
-            $"and memcg_slab_mutex'); {c.Ref.Describe(_names)}", c.WindowNs));
+        _anomalies.Add(new Anomaly(AnomalyKind.Alias, "kmem_cache", key, chunk.TsNs[row], context.Cpu,
+            $"kmem_cache_create aliased (__kmem_cache_alias found a mergeable cache at {c.Ref.TsNs} ns, no new struct kmem_cache was " +
+            $"allocated) while task {c.DoomedPid}'s kmem_cache_destroy had dropped slab_mutex in memcg_cleanup_cache_params since " +
+            $"{c.WindowNs} ns with the doomed cache still on slab_caches: the alias gets a cache about to be freed (fixed by " +
+            $"'memcg: zap memcg_slab_caches and memcg_slab_mutex'); {c.Ref.Describe(_names)}", c.WindowNs));
     }
 
     void OnReturn(EventChunk chunk, int row, in CpuContextView context)
