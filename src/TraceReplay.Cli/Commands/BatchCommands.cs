@@ -64,7 +64,7 @@ public static class BatchCommands
                 Progress = !parse.GetValue(quiet) && !Console.IsErrorRedirected,
             };
             var outcome = new BatchRunner(options, new Pipeline(), Console.Error).Run();
-            if (outcome.Traces == 0)
+            if (outcome.Traces == 0 && options.ShardCount == 1)
             {
                 Console.Error.WriteLine("error: no trace found in the given paths");
                 return options.Strict ? 2 : 0;

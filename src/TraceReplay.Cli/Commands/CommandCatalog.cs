@@ -9,5 +9,6 @@ public static class CommandCatalog
     {
         yield return BatchCommands.Analyze();
         yield return BatchCommands.Ingest();
+        yield return MergeCommand.Create();
     }
 }

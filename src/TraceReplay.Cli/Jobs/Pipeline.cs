@@ -34,6 +34,7 @@ public sealed class Pipeline
     public IEnumerable<ReportTable> EmptySchemas(BatchOptions options)
     {
         yield return EventsTable.IngestErrors([]);
+        yield return Summary.Schema(FindingCounts(new TraceResult(new TraceInput("", "", "", TraceFormat.Unknown, ""))));
     }
 
     public IReadOnlyList<KeyValuePair<string, long>> FindingCounts(TraceResult result)

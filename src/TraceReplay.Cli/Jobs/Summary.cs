@@ -30,6 +30,14 @@ public static class Summary
         return t;
     }
 
+    /// <summary>The summary's columns with no row (for a run that processed no trace, e.g. an empty shard).</summary>
+    public static ReportTable Schema(IReadOnlyList<KeyValuePair<string, long>> findings)
+    {
+        var row = Row(new TraceResult(new TraceInput("", "", "", Core.Events.TraceFormat.Unknown, "")), findings);
+        row.Clear();
+        return row;
+    }
+
     public static string FormatName(Core.Events.TraceFormat f) => f switch
     {
         Core.Events.TraceFormat.FtraceText => "ftrace-text",

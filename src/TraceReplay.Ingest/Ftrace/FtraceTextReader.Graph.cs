@@ -68,7 +68,11 @@ public sealed partial class FtraceTextReader
             // " 0)  platfor-3210  =>   vmstat-2854  "
             int arrow = rest.IndexOf(" => "u8);
             if (arrow < 0)
-                return false;
+            {
+                // funcgraph-duration off: " 1)   getname() {" (one space, then two per depth level)
+                g.Pid = -1;
+                return TryParseGraphTail(default, line, afterCpu, baseIndent: 1, ref g);
+            }
             var trimmed = rest.Trim((byte)' ');
             g.Kind = GraphLineKind.Switch;
             g.SwitchStart = afterCpu + rest.IndexOf(trimmed);
@@ -95,11 +99,11 @@ public sealed partial class FtraceTextReader
         {
             g.Pid = -1;
         }
-        return TryParseGraphTail(seg, line, tailStart, ref g);
+        return TryParseGraphTail(seg, line, tailStart, baseIndent: 2, ref g);
     }
 
     /// <summary>Duration column (<paramref name="duration"/>) and the body after its '|' (from <paramref name="bodyFrom"/>).</summary>
-    static bool TryParseGraphTail(ReadOnlySpan<byte> duration, ReadOnlySpan<byte> line, int bodyFrom, ref GraphLine g)
+    static bool TryParseGraphTail(ReadOnlySpan<byte> duration, ReadOnlySpan<byte> line, int bodyFrom, int baseIndent, ref GraphLine g)
     {
         g.DurationNs = -1;
         var d = duration.Trim((byte)' ');
@@ -113,7 +117,7 @@ public sealed partial class FtraceTextReader
         var body = line[b..].TrimEnd((byte)' ');
         if (body.IsEmpty)
             return false;
-        g.Depth = Math.Max(0, (spaces - 2) / 2);
+        g.Depth = Math.Max(0, (spaces - baseIndent) / 2);
         g.BodyStart = b;
         g.BodyLength = body.Length;
         if (body[0] == '}')

@@ -5,15 +5,17 @@ namespace TraceReplay.Tests.Ingest;
 /// <summary>Every line of every real/public text fixture ends up as an event, an error, a header/blank or a continuation line.</summary>
 public sealed class FtraceTextAccountingTests
 {
-    public static TheoryData<string> Fixtures => new()
-    {
+    public static readonly string[] FixtureNames =
+    [
         "paired_small.trace.txt.gz", "sample_trace_6.18_memcg_free.txt", "catapult_decompressed_atrace_data_tgid.txt",
         "lisa_trace_txt_tracecmd-report-R.txt", "perfetto_bad_print.systrace", "perftools_funcgraph_example.txt",
         "perftools_functrace_example.txt", "tc_ftrace_syscalls.txt", "tc_trace-android-sched-irq-syscall.txt",
         "tc_trace-android-sched-irq.txt", "tc_trace-critical-path.txt", "tc_trace-func-graph_tracecmd-report.txt",
         "trappy_trace_failed_to_parse.txt", "trappy_trace_filesystem.txt", "trappy_trace_systrace.html",
         "paired_small_v7.report-l.txt.gz", "paired_small_v7.report.txt.gz",
-    };
+    ];
+
+    public static TheoryData<string> Fixtures => new(FixtureNames);
 
     [Theory]
     [MemberData(nameof(Fixtures))]
