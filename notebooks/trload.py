@@ -137,7 +137,7 @@ def load(table, folder=None):
     if frames:
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     else:
-        df = pd.DataFrame({c: pd.Series([], dtype=object) for c, _ in schema})
+        return empty(table)
     for c, _ in schema:  # a table written by an older build may lack a newer column
         if c not in df.columns:
             df[c] = pd.Series([None] * len(df), dtype=object)
@@ -197,3 +197,8 @@ def save(fig, name):
     if folder:
         os.makedirs(folder, exist_ok=True)
         fig.savefig(os.path.join(folder, name + ".png"), dpi=100, bbox_inches="tight")
+
+
+def empty(table):
+    """An empty frame with the table's contract columns and types."""
+    return _cast(pd.DataFrame({c: pd.Series([], dtype=object) for c, _ in SCHEMAS.get(table, [])}), dict(SCHEMAS.get(table, [])))
