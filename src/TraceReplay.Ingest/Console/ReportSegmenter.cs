@@ -145,7 +145,7 @@ public sealed class ReportSegmenter
 
         public Verdict Feed(ReadOnlySpan<byte> payload, ConsoleEnvelope env, long lineNumber)
         {
-            if (ReportStart.Detect(payload) is not null)
+            if (ReportStart.Detect(payload) is not null || ReportStart.FindGlued(payload) > 0)
             {
                 if (Phase == Phase.Body && ExpectsTrace)
                     Report.Problems.Add($"truncated: interrupted at line {lineNumber} by another report");

@@ -76,6 +76,23 @@ public sealed class ConsoleFuzzTests
     }
 
     [Fact]
+    public void Title_glued_after_other_output_on_one_line_is_found_and_flagged()
+    {
+        // printk interleaving without a newline: "… avc:  denied[ 1722.5] WARNING: possible circular …"
+        const string other = "[  100.000000] audit: type=1400 audit(1.2:3): avc:  denied";
+        foreach (var (file, report, lines) in Corpus())
+        {
+            var glued = lines.ToArray();
+            int title = (int)report.Line - 1;
+            glued[title] = other + glued[title];
+            var result = CorpusFile.ParseText(string.Join("\n", glued));
+            var found = result.Reports.FirstOrDefault(r => r.Kind == report.Kind && r.Line == report.Line);
+            Assert.True(found is not null, file.Name);
+            Assert.True(found.Corrupted, file.Name);
+        }
+    }
+
+    [Fact]
     public void Random_envelope_styles_per_line_give_the_same_reports()
     {
         var rng = new Random(6666);
