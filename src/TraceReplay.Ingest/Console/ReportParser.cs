@@ -340,6 +340,7 @@ public static class ReportParser
 
         bool TaskLine(ReadOnlySpan<char> t)
         {
+            if (!t.Contains(" is ", StringComparison.Ordinal) && !t.EndsWith(" takes:")) return false;
             foreach (var (verb, role) in Verbs)
             {
                 int k = t.IndexOf(verb);
