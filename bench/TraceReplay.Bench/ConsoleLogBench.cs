@@ -3,7 +3,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using TraceReplay.Core.Diagnostics;
-using TraceReplay.Ingest.Console;
+using TraceReplay.Ingest.ConsoleLog;
 
 namespace TraceReplay.Bench;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using TraceReplay.Core.Diagnostics;
 using TraceReplay.Ingest.Input;
 
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>
 /// Streaming reader of kernel console logs (dmesg, /dev/kmsg, serial consoles, syslog/journal; plain, gzip or zstd):

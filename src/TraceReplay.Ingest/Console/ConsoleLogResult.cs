@@ -1,6 +1,6 @@
 using TraceReplay.Core.Tables;
 
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>Everything read from one console log: the parsed reports and their four tables.</summary>
 public sealed class ConsoleLogResult

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>
 /// Reads the grammar of one cut-out report (lockdep.md §3–§4) into a <see cref="LockdepReport"/>: task line with the

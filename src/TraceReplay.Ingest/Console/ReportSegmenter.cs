@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>The lines of one report as cut out of the log, before its grammar is parsed.</summary>
 public sealed class RawReport

@@ -1,4 +1,4 @@
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>
 /// Recognises the first line of a lockdep-family report in a payload (lockdep.md §3.1, §4; syzkaller's oops headers):

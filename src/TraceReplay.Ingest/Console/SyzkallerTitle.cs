@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>
 /// Titles in syzkaller's convention (pkg/report/linux.go, report.go; lockdep.md §6) so reports join with syzbot data:

@@ -1,8 +1,8 @@
 using System.Text;
 using TraceReplay.Core.Diagnostics;
-using TraceReplay.Ingest.Console;
+using TraceReplay.Ingest.ConsoleLog;
 
-namespace TraceReplay.Tests.Console;
+namespace TraceReplay.Tests.ConsoleLog;
 
 /// <summary>
 /// Seeded mutations of the real corpus: truncation, two reports interleaved line by line, random envelope styles,

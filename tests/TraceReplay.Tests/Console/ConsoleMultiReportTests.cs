@@ -1,6 +1,6 @@
-using TraceReplay.Ingest.Console;
+using TraceReplay.Ingest.ConsoleLog;
 
-namespace TraceReplay.Tests.Console;
+namespace TraceReplay.Tests.ConsoleLog;
 
 /// <summary>Real logs holding more than one report, expectations typed from the file.</summary>
 public sealed class ConsoleMultiReportTests
