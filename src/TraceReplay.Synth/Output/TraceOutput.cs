@@ -227,7 +227,7 @@ public sealed class TraceOutput
     }
 
     /// <summary>print_graph_proc: comm cut to 7 chars, "comm-pid" centred in 14 columns.</summary>
-    static void GraphProc(ByteBuf b, byte[] comm7, int pid)
+    internal static void GraphProc(ByteBuf b, byte[] comm7, int pid)
     {
         int pidLen = pid < 10 ? 1 : pid < 100 ? 2 : pid < 1000 ? 3 : pid < 10000 ? 4 : pid < 100000 ? 5 : 6;
         int len = comm7.Length + pidLen + 1;
@@ -240,7 +240,7 @@ public sealed class TraceOutput
     }
 
     /// <summary>print_graph_duration with funcgraph-overhead: "+ " over 10 us, "! " over 100 us, then "%lu.%03lu us " padded.</summary>
-    static void GraphDuration(ByteBuf b, long ns)
+    internal static void GraphDuration(ByteBuf b, long ns)
     {
         if (ns > 100000) b.Add("! "u8);
         else if (ns > 10000) b.Add("+ "u8);
