@@ -11,5 +11,6 @@ public static class CommandCatalog
         yield return BatchCommands.Ingest();
         yield return MergeCommand.Create();
         yield return SynthCommand.Create();
+        yield return ExportTimelineCommand.Create();
     }
 }
