@@ -233,13 +233,17 @@ public sealed class FtraceTextGoldenTests
         var (rows, _) = IngestTestUtil.ReadText(
             "          svscan-1678  [000] .... 6412438.703521: do_nanosleep <-hrtimer_nanosleep\n" +
             "       kworker/0:1-9       [000] ..... 12.345678: __mem_cgroup_free <-css_free_rwork_fn\n" +
-            "          vmstat-28371 [000] 6412453.216241: do_nanosleep\n");
+            "          vmstat-28371 [000] 6412453.216241: do_nanosleep\n" +
+            // 6.15+ func-args option (kernel.md §3.10)
+            "       kworker/0:1-9       [000] ..... 12.345679: kmem_cache_free(s=0xffff888100042a00, x=0xffff8881113af318) <-css_free_rwork_fn\n");
         Assert.All(rows, r => Assert.Equal(("function", EventKind.Function), (r.Event, r.Kind)));
         Assert.Equal(("do_nanosleep", "hrtimer_nanosleep"), (rows[0].Fields["ip"].Text, rows[0].Fields["parent_ip"].Text));
         Assert.Equal(("kworker/0:1", 9, "__mem_cgroup_free"), (rows[1].Comm, rows[1].Pid, rows[1].Fields["ip"].Text));
         Assert.Equal(6412438_703521_000L, rows[0].TsNs);
         Assert.Equal("do_nanosleep", rows[2].Fields["ip"].Text);
         Assert.False(rows[2].Fields.ContainsKey("parent_ip"));
+        Assert.Equal(("kmem_cache_free", "css_free_rwork_fn"), (rows[3].Fields["ip"].Text, rows[3].Fields["parent_ip"].Text));
+        Assert.Equal((FieldType.Hex, unchecked((long)0xffff8881113af318UL)), (rows[3].Fields["x"].Type, rows[3].Fields["x"].Value));
     }
 
     [Fact]
