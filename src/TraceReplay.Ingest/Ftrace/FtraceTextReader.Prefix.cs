@@ -316,8 +316,11 @@ public sealed partial class FtraceTextReader
                 _lastFlags = PackFlags(flags);
                 _lastFlagsId = _intern.Intern(flags);
                 if (Info.FlagsWidth == 0) Info.FlagsWidth = flags.Length;
-                FtraceFlags.Decode(flags, HasMigrateColumn(flags.Length), out _lastContext, out _lastNeedResched,
-                    out _lastPreemptDepth, out _lastMigrateDisable);
+                if (_flagsLayout is { } layout)
+                    DecodeWithLayout(flags, layout);
+                else
+                    FtraceFlags.Decode(flags, HasMigrateColumn(flags.Length), out _lastContext, out _lastNeedResched,
+                        out _lastPreemptDepth, out _lastMigrateDisable);
             }
             chunk.Flags[row] = _lastFlagsId;
             chunk.Context[row] = _lastContext;

@@ -92,6 +92,40 @@ public sealed class FtraceTextGoldenTests
     }
 
     [Fact]
+    public void PreemptRtLegendWithLazyColumnsIsFollowed()
+    {
+        // PREEMPT_RT (5.x-rt) header: need-resched-lazy and preempt-lazy-depth columns, 7 wide
+        var rt = "# tracer: nop\n" +
+                 "#                                _-------=> irqs-off\n" +
+                 "#                               / _------=> need-resched\n" +
+                 "#                              | / _-----=> need-resched-lazy\n" +
+                 "#                              || / _----=> hardirq/softirq\n" +
+                 "#                              ||| / _---=> preempt-depth\n" +
+                 "#                              |||| / _--=> preempt-lazy-depth\n" +
+                 "#                              ||||| / _-=> migrate-disable\n" +
+                 "#                              |||||| /     delay\n" +
+                 "     ktimersoftd-9     [000] d.Ls2.1 12300.853440: softirq_entry: vec=1 [action=TIMER]\n";
+        var r = Single(rt);
+        Assert.Equal("d.Ls2.1", r.Flags);
+        Assert.Equal(ContextBits.Known | ContextBits.IrqsOff | ContextBits.SoftIrq, r.Context);
+        Assert.Equal((byte)'L', r.NeedResched);
+        Assert.Equal((2, 1), (r.PreemptDepth, r.MigrateDisable));
+
+        // the latency-format legend names "CPU#" first; it is fused to the flags and not a flag column
+        var lat = "#                    _------=> CPU#\n" +
+                  "#                   / _-----=> irqs-off/BH-disabled\n" +
+                  "#                  | / _----=> need-resched\n" +
+                  "#                  || / _---=> hardirq/softirq\n" +
+                  "#                  ||| / _--=> preempt-depth\n" +
+                  "#                  |||| / _-=> migrate-disable\n" +
+                  "#                  ||||| /     delay\n" +
+                  "  <idle>-0         1dNs2. 119964us+: percpu_free_percpu: base_addr=0000000082a8c589 off=63312 ptr=00000000b43c7bb9\n";
+        var l = Single(lat);
+        Assert.Equal(ContextBits.Known | ContextBits.IrqsOff | ContextBits.SoftIrq, l.Context);
+        Assert.Equal(((byte)'N', (sbyte)2, (sbyte)0), (l.NeedResched, l.PreemptDepth, l.MigrateDisable));
+    }
+
+    [Fact]
     public void TgidColumnNumericAndDashes()
     {
         var (rows, reader) = IngestTestUtil.ReadText(
