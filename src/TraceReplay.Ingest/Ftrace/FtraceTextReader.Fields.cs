@@ -91,7 +91,9 @@ public sealed partial class FtraceTextReader
                 v = LoadTail(p[block..]);
             }
             uint valid = n - block >= 32 ? uint.MaxValue : (1u << (n - block)) - 1;
-            uint spaces = Vector256.Equals(v, Vector256.Create((byte)' ')).ExtractMostSignificantBits() & valid;
+            // a newline (multi-line payload) separates tokens like a space
+            uint spaces = (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'\n')))
+                .ExtractMostSignificantBits() & valid;
             uint equals = Vector256.Equals(v, Vector256.Create((byte)'=')).ExtractMostSignificantBits() & valid;
             uint marks = spaces | equals;
             while (marks != 0)

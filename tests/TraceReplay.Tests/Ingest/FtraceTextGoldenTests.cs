@@ -382,6 +382,9 @@ public sealed class FtraceTextGoldenTests
         Assert.Equal("event: abc xyz =0x34 clk id = 019\nsome = 000, other = 0x4\nxyz = 0x0 abc = 0x0", rows[0].Payload);
         Assert.Equal(2, reader.Info.ContinuationLines);
         Assert.Equal(4, rows[1].Line);
+        var m = Single("  surfaceflinger-598   (  598) [004] .... 10852.771242: my_event: a=1\nb=0x2 c=three\n");
+        Assert.Equal((1L, 2L, "three"), (m.Fields["a"].Value, m.Fields["b"].Value, m.Fields["c"].Text));
+        Assert.Equal("a=1\nb=0x2 c=three", m.Payload);
 
         var f = Single("     kworker/5:2-1497  [005]   454.414603: thermal_power_cpu_get_power: [FAILED TO PARSE] cpumask=ARRAY[0f, 00, 00, 00, 00, 00, 00, 00] freq=0x82208 load_len=4\n");
         Assert.Equal("thermal_power_cpu_get_power", f.Event);
