@@ -9,11 +9,11 @@ public sealed partial class FtraceTextReader
     int _idLostEvents, _idFunction, _idPrint, _idKernelStack, _idUserStack, _idTracingMarkWrite, _idBprint, _idBputs;
     int _idSchedSwitch, _idRcuUtilization, _idRcuBarrier, _idRcuGracePeriod, _idLockAcquire, _idLockRelease, _idLockContended,
         _idLockAcquired, _idWqQueue, _idWqActivate, _idWqStart, _idWqEnd, _idContentionBegin, _idContentionEnd,
-        _idFuncgraphEntry, _idFuncgraphExit, _idFuncgraphSwitch;
+        _idFuncgraphEntry, _idFuncgraphExit, _idFuncgraphSwitch, _idSysEnter, _idSysExit;
     int _keyCount, _keyIp, _keyParentIp, _keyBuf, _keyStack, _keyParentSeq, _keyProbeFunc, _keyProbeIp, _keyRetIp, _keyS,
         _keyRcuName, _keyCpu, _keyCnt, _keyDone, _keyGpSeq, _keyGpEvent, _keyLockdepAddr, _keyFlags, _keyName, _keyWork,
         _keyFunction, _keyLockAddr, _keyRet, _keyFunc, _keyDepth, _keyDurationNs, _keyPrevComm, _keyPrevPid, _keyPrevPrio,
-        _keyPrevState, _keyNextComm, _keyNextPid, _keyNextPrio;
+        _keyPrevState, _keyNextComm, _keyNextPid, _keyNextPrio, _keyId, _keyArgs;
     /// <summary>Event ids whose payload starts with an RCU flavour name before key=value pairs.</summary>
     readonly HashSet<int> _rcuNamedEvents = new();
 
@@ -44,6 +44,8 @@ public sealed partial class FtraceTextReader
         _idFuncgraphEntry = Names.Intern("funcgraph_entry");
         _idFuncgraphExit = Names.Intern("funcgraph_exit");
         _idFuncgraphSwitch = Names.Intern("funcgraph_switch");
+        _idSysEnter = Names.Intern("sys_enter");
+        _idSysExit = Names.Intern("sys_exit");
         foreach (var e in new[] { "rcu_callback", "rcu_invoke_callback", "rcu_batch_start", "rcu_batch_end", "rcu_kfree_callback",
                      "rcu_kvfree_callback", "rcu_invoke_kfree_callback", "rcu_invoke_kvfree_callback", "rcu_invoke_kfree_bulk_callback" })
             _rcuNamedEvents.Add(Names.Intern(e));
@@ -81,6 +83,8 @@ public sealed partial class FtraceTextReader
         _keyNextComm = Names.Intern("next_comm");
         _keyNextPid = Names.Intern("next_pid");
         _keyNextPrio = Names.Intern("next_prio");
+        _keyId = Names.Intern("id");
+        _keyArgs = Names.Intern("args");
     }
 
     void FillBody(EventChunk chunk, int row, ReadOnlySpan<byte> rest)

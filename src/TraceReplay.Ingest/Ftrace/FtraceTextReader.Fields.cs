@@ -34,11 +34,12 @@ public sealed partial class FtraceTextReader
             case Grammar.Lock: ParseLock(chunk, row, p, start, withFlags: false); return;
             case Grammar.Workqueue: ParseWorkqueue(chunk, row, p, start); return;
             case Grammar.Contention: ParseContention(chunk, row, p, start); return;
+            case Grammar.RawSyscall: ParseRawSyscall(chunk, row, p, start); return;
             default: ParseKeyValues(chunk, row, p, start); return;
         }
     }
 
-    enum Grammar : byte { Unset, KeyValue, SchedSwitch, WholeAsS, RcuNamed, RcuBarrier, RcuGracePeriod, LockAcquire, Lock, Workqueue, Contention }
+    enum Grammar : byte { Unset, KeyValue, SchedSwitch, WholeAsS, RcuNamed, RcuBarrier, RcuGracePeriod, LockAcquire, Lock, Workqueue, Contention, RawSyscall }
 
     /// <summary>Special grammar per event id, decided once per name.</summary>
     Grammar[] _grammar = new Grammar[256];
@@ -59,6 +60,7 @@ public sealed partial class FtraceTextReader
             : ev == _idLockRelease || ev == _idLockContended || ev == _idLockAcquired ? Grammar.Lock
             : ev == _idWqQueue || ev == _idWqActivate || ev == _idWqStart || ev == _idWqEnd ? Grammar.Workqueue
             : ev == _idContentionBegin || ev == _idContentionEnd ? Grammar.Contention
+            : ev == _idSysEnter || ev == _idSysExit ? Grammar.RawSyscall
             : Grammar.KeyValue;
         _grammar[ev] = g;
         return g;
@@ -458,6 +460,24 @@ public sealed partial class FtraceTextReader
             return;
         }
         ParseKeyValues(chunk, row, rest, restStart);
+    }
+
+    /// <summary>raw_syscalls sys_enter "NR %ld (%lx, …)" → id, args (Text); sys_exit "NR %ld = %ld" → id, ret.</summary>
+    void ParseRawSyscall(EventChunk chunk, int row, ReadOnlySpan<byte> p, int start)
+    {
+        if (!p.StartsWith("NR "u8))
+        {
+            ParseKeyValues(chunk, row, p, start);
+            return;
+        }
+        int end = 3;
+        while (end < p.Length && p[end] != ' ') end++;
+        AddTypedField(chunk, row, _keyId, p[3..end], start + 3, pointerKey: false);
+        var rest = p[end..];
+        if (rest.StartsWith(" = "u8))
+            AddTypedField(chunk, row, _keyRet, rest[3..], start + end + 3, pointerKey: false);
+        else if (rest.StartsWith(" ("u8) && rest.EndsWith(")"u8))
+            chunk.AddField(row, _keyArgs, FieldType.Text, 0, start + end + 2, rest.Length - 3);
     }
 
     /// <summary>contention_begin "%p (flags=%s)", contention_end "%p (ret=%d)".</summary>

@@ -417,6 +417,13 @@ public sealed class FtraceTextGoldenTests
         Assert.Equal(0x7ffe0babe8fcL, rows[0].Fields["arg"].Value);
         Assert.Equal("sys_exit_recvmsg", rows[1].Event);
         Assert.Equal(-11L, rows[1].Fields["ret"].Value);
+
+        // raw_syscalls (tc_trace-android-sched-irq-syscall.txt lines 12-13)
+        var (raw, _) = IngestTestUtil.ReadText(
+            "   Binder:2030_3-2053  [001] ...1   652.762396: sys_enter: NR 172 (29, c350, 805, ffffffff, 81, a508c6e8)\n" +
+            "   Binder:2030_3-2053  [001] ...1   652.762399: sys_exit: NR 172 = 0\n");
+        Assert.Equal((172L, "29, c350, 805, ffffffff, 81, a508c6e8"), (raw[0].Fields["id"].Value, raw[0].Fields["args"].Text));
+        Assert.Equal((172L, FieldType.Int, 0L), (raw[1].Fields["id"].Value, raw[1].Fields["ret"].Type, raw[1].Fields["ret"].Value));
     }
 
     [Fact]
