@@ -53,3 +53,7 @@ echo "ingest events: $EVENTS   independent awk count: $AWK_EVENTS   (trace-cmd r
 printf 'ingest: %.2f M events/s wall, %.2f M events per user-CPU-second (one core), peak RSS %.0f MB\n' \
   "$(echo "$EVENTS / $LAST_WALL / 1000000" | bc -l)" "$(echo "$EVENTS / $LAST_USER / 1000000" | bc -l)" "$(echo "$LAST_RSS / 1024" | bc -l)"
 [ "$EVENTS" = "$AWK_EVENTS" ] || { echo "MISMATCH between ingest and awk event counts"; exit 1; }
+COPIES=$(( BYTES / $(stat -c %s "$ONE") ))
+if [ "$(basename "$SRC")" = "paired_medium.trace.txt.gz" ] && [ "$EVENTS" != "$(( COPIES * 505634 ))" ]; then
+  echo "MISMATCH with trace-cmd report's 505634 events per copy ($COPIES copies)"; exit 1
+fi
