@@ -10,7 +10,7 @@ namespace TraceReplay.Output;
 /// </summary>
 sealed class CsvTableWriter : IDisposable
 {
-    static readonly CsvWriterOptions s_options = CsvWriterOptions.Default with
+    internal static readonly CsvWriterOptions Options = CsvWriterOptions.Default with
     {
         NewLine = "\n",
         Injection = CsvInjection.None,
@@ -23,7 +23,7 @@ sealed class CsvTableWriter : IDisposable
     readonly CsvWriter _csv;
     bool _headerWritten;
 
-    public CsvTableWriter(Stream stream) => _csv = CsvWriter.Create(stream, s_options, leaveOpen: false);
+    public CsvTableWriter(Stream stream) => _csv = CsvWriter.Create(stream, Options, leaveOpen: false);
 
     public void Write(ReportTable batch)
     {

@@ -43,12 +43,9 @@ public static class ParquetTableReader
     static ReportColumn AddColumn(ReportTable table, DataField f)
     {
         var t = f.ClrType;
-        if (t == typeof(long)) return table.Int64(f.Name);
-        if (t == typeof(int)) return table.Int32(f.Name);
-        if (t == typeof(ulong)) return table.UInt64(f.Name);
-        if (t == typeof(double)) return table.Double(f.Name);
-        if (t == typeof(bool)) return table.Bool(f.Name);
-        return table.String(f.Name);
+        var type = t == typeof(long) ? ColumnType.Int64 : t == typeof(int) ? ColumnType.Int32 : t == typeof(ulong) ? ColumnType.UInt64
+            : t == typeof(double) ? ColumnType.Double : t == typeof(bool) ? ColumnType.Bool : ColumnType.String;
+        return table.Add(f.Name, type);
     }
 
     static void ReadColumn(ParquetRowGroupReader rg, DataField f, int rows, ReportTable table)

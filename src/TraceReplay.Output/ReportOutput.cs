@@ -95,6 +95,12 @@ public sealed class ReportOutput
     {
         string final = Path.Combine(Directory, table + ".csv");
         string temp = final + $".tmp-{Environment.ProcessId}";
+        var headers = parts.Select(p => FirstLine(Path.Combine(p, "part.csv"))).ToList();
+        if (headers.Distinct().Count() > 1)
+        {
+            MergeCsvByColumnName(final, temp, parts, headers);
+            return;
+        }
         try
         {
             using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
@@ -118,19 +124,79 @@ public sealed class ReportOutput
 
     void MergeParquet(string table, List<string> parts)
     {
+        var files = parts.Select(p => Path.Combine(p, "part.parquet")).ToList();
+        var union = new ReportTable(table);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in files)
+            foreach (var c in ParquetTableReader.ReadSchema(file, table).Columns)
+                if (names.Add(c.Name))
+                    union.Add(c.Name, c.Type);
         using var w = new TableFileWriter(Directory, table, csv: false, parquet: true);
-        foreach (var part in parts)
-        {
-            string file = Path.Combine(part, "part.parquet");
-            bool any = false;
+        w.Write(union);
+        foreach (var file in files)
             foreach (var batch in ParquetTableReader.ReadRowGroups(file, table))
-            {
-                w.Write(batch);
-                any = true;
-            }
-            if (!any) w.Write(ParquetTableReader.ReadSchema(file, table));
-        }
+                w.Write(Project(batch, union));
         w.Commit();
+    }
+
+    /// <summary>
+    /// Partitions of one table may differ in columns (the replay's summary counts, say, exist only for traces):
+    /// the merged table has the union, in first-seen order, and a part without a column gets nulls there.
+    /// </summary>
+    static ReportTable Project(ReportTable batch, ReportTable union)
+    {
+        if (batch.Columns.Select(c => c.Name).SequenceEqual(union.Columns.Select(c => c.Name)))
+            return batch;
+        var projected = new ReportTable(batch.Name).CopySchemaFrom(union);
+        int rows = batch.RowCount;
+        foreach (var column in projected.Columns)
+        {
+            var source = batch.Columns.FirstOrDefault(c => c.Name == column.Name);
+            if (source != null) TableCopy.AppendColumn(column, source);
+            else for (int r = 0; r < rows; r++) column.AppendNull();
+        }
+        return projected;
+    }
+
+    static void MergeCsvByColumnName(string final, string temp, List<string> parts, List<string> headers)
+    {
+        var union = new List<string>();
+        foreach (var header in headers)
+            foreach (var name in header.Split(','))
+                if (!union.Contains(name)) union.Add(name);
+        try
+        {
+            using (var writer = CsvHelper.CsvWriter.Create(new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), CsvTableWriter.Options, leaveOpen: false))
+            {
+                writer.WriteHeader(union.ToArray());
+                foreach (var part in parts)
+                {
+                    using var reader = CsvHelper.CsvReader.FromFile(Path.Combine(part, "part.csv"), CsvHelper.CsvReaderOptions.Default);
+                    reader.ReadHeader();
+                    int[] map = union.Select(n => reader.Headers.ToList().IndexOf(n)).ToArray();
+                    while (reader.Read())
+                    {
+                        foreach (int i in map)
+                        {
+                            if (i < 0) writer.WriteField(ReadOnlySpan<char>.Empty);
+                            else writer.WriteField(reader.GetSpan(i));
+                        }
+                        writer.EndRecord();
+                    }
+                }
+            }
+            File.Move(temp, final, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    static string FirstLine(string path)
+    {
+        using var r = new StreamReader(path);
+        return r.ReadLine() ?? "";
     }
 
     static void SkipLine(Stream s)

@@ -119,10 +119,12 @@ public sealed class BatchRunner
 
     void WritePartitions(TraceResult result, ReportOutput output)
     {
+        var replaySummary = result.Tables.FirstOrDefault(t => t.Name == "summary");
         foreach (var table in result.Tables)
-            output.WritePartition(result.Input.Name, table);
+            if (table != replaySummary)
+                output.WritePartition(result.Input.Name, table);
         output.WritePartition(result.Input.Name, EventsTable.IngestErrors(result.ReaderErrors is null ? [result.Errors] : [result.Errors, result.ReaderErrors]));
-        output.WritePartition(result.Input.Name, Summary.Row(result, _pipeline.FindingCounts(result)));
+        output.WritePartition(result.Input.Name, Summary.Row(result, _pipeline.FindingCounts(result), replaySummary));
     }
 
     static ReportTable SkippedTable(List<SkippedInput> skipped)

@@ -1,6 +1,9 @@
 using TraceReplay.Core.Events;
 using TraceReplay.Core.Tables;
+using TraceReplay.Analysis;
+using TraceReplay.Ingest.Console;
 using TraceReplay.Output;
+using TraceReplay.Replay.Engine;
 
 namespace TraceReplay.Cli.Jobs;
 
@@ -20,20 +23,27 @@ public sealed class Pipeline
         var stages = new List<ITraceStage>();
         if (options.Events)
             stages.Add(new EventsStage(output.PartitionDirectory("events", input.Name), output.Csv, output.Parquet));
+        if (options.Analyze)
+            stages.Add(new ReplayStage(options, input, output));
         return stages;
     }
 
     public void ConsoleLog(TraceInput input, TraceResult result)
     {
-        result.Status = "failed";
-        result.Error = "console logs are not supported yet";
-        result.Errors.Add(0, 0, result.Error);
+        var log = ConsoleLogReader.Read(input.Path, input.Name, result.Errors);
+        result.Info = new TraceInfo(input.Name, input.Path) { Format = TraceFormat.ConsoleLog, Compression = input.Compression, TotalLines = log.Lines };
+        result.Tables.AddRange(log.Tables);
     }
 
     /// <summary>Schemas of every table a run can produce, so a table is present (empty) even when no input made rows.</summary>
     public IEnumerable<ReportTable> EmptySchemas(BatchOptions options)
     {
         yield return EventsTable.IngestErrors([]);
+        foreach (var table in ConsoleLogReader.Read(new MemoryStream(), "", "", new Core.Diagnostics.IngestErrorLog("")).Tables)
+            yield return table;
+        if (options.Analyze)
+            foreach (var table in ReplayStage.EmptyTables())
+                yield return table;
         yield return Summary.Schema(FindingCounts(new TraceResult(new TraceInput("", "", "", TraceFormat.Unknown, ""))));
     }
 
@@ -69,4 +79,82 @@ sealed class EventsStage(string directory, bool csv, bool parquet) : ITraceStage
     public void End() => _sink.End();
     public IEnumerable<ReportTable> Reports() => [];
     public void Dispose() => _sink.Dispose();
+}
+
+/// <summary>
+/// Replay + every analysis. Large per-event tables (contexts, work_items, lifetimes, lifetime_stages) stream into the
+/// trace's partitions batch by batch; the rest are returned at the end. The replay's own summary becomes
+/// extra columns of the batch summary (see <see cref="Summary.Row"/>).
+/// </summary>
+sealed class ReplayStage : ITraceStage, IDisposable
+{
+    readonly ReplayEngine _engine;
+    readonly ReportOutput _output;
+    readonly string _trace;
+    readonly Dictionary<string, TableFileWriter> _streamed = new(StringComparer.Ordinal);
+
+    public ReplayStage(BatchOptions options, TraceInput input, ReportOutput output)
+    {
+        _output = output;
+        _trace = input.Name;
+        _engine = new ReplayEngine(new ReplayOptions { Cpus = options.Cpus > 0 ? options.Cpus : null }) { BatchFlush = Stream };
+        foreach (var observer in AnalysisSet.CreateAll())
+            _engine.Add(observer);
+    }
+
+    public void Begin(TraceInfo info, Core.Interning.NameTable names) => _engine.Begin(info, names);
+    public void Consume(EventChunk chunk) => _engine.Consume(chunk);
+
+    public void End()
+    {
+        _engine.End();
+        foreach (var table in _engine.Reports)
+        {
+            if (_streamed.TryGetValue(table.Name, out var writer))
+                writer.Write(table);
+        }
+        foreach (var writer in _streamed.Values)
+            writer.Commit();
+    }
+
+    public IEnumerable<ReportTable> Reports()
+    {
+        foreach (var table in _engine.Reports)
+        {
+            if (_streamed.ContainsKey(table.Name)) continue;
+            yield return table;
+        }
+    }
+
+    void Stream(ReportTable batch)
+    {
+        if (!_streamed.TryGetValue(batch.Name, out var writer))
+        {
+            writer = new TableFileWriter(_output.PartitionDirectory(batch.Name, _trace), "part", _output.Csv, _output.Parquet);
+            _streamed.Add(batch.Name, writer);
+        }
+        writer.Write(batch);
+    }
+
+    /// <summary>Empty tables with the replay's and analyses' columns (replay of a trace with no events).</summary>
+    public static IEnumerable<ReportTable> EmptyTables()
+    {
+        var info = new TraceInfo("", "") { Format = TraceFormat.FtraceText };
+        var engine = new ReplayEngine();
+        foreach (var observer in AnalysisSet.CreateAll()) engine.Add(observer);
+        engine.Begin(info, new Core.Interning.NameTable());
+        engine.End();
+        foreach (var t in engine.Reports)
+            if (t.Name != "summary")
+            {
+                var empty = new ReportTable(t.Name).CopySchemaFrom(t);
+                yield return empty;
+            }
+    }
+
+    public void Dispose()
+    {
+        foreach (var writer in _streamed.Values)
+            writer.Dispose();
+    }
 }

@@ -5,7 +5,11 @@ namespace TraceReplay.Cli.Jobs;
 /// <summary>The per-trace summary row: what was read, how, and how many findings of each kind.</summary>
 public static class Summary
 {
-    public static ReportTable Row(TraceResult r, IReadOnlyList<KeyValuePair<string, long>> findings)
+    /// <summary>
+    /// The row; <paramref name="replaySummary"/> (the replay's own one-row summary) adds its detail counts after the
+    /// fixed columns. Console logs have none, so those cells are null for them after the merge.
+    /// </summary>
+    public static ReportTable Row(TraceResult r, IReadOnlyList<KeyValuePair<string, long>> findings, ReportTable? replaySummary = null)
     {
         var t = new ReportTable("summary");
         var info = r.Info;
@@ -26,6 +30,13 @@ public static class Summary
         t.Int64("parse_errors").Append(r.ErrorCount);
         foreach (var (name, count) in findings)
             t.Int64(name).Append(count);
+        if (replaySummary is { RowCount: 1 })
+        {
+            var have = t.Columns.Select(c => c.Name).ToHashSet();
+            foreach (var column in replaySummary.Columns)
+                if (column is Column<long> counts && have.Add(column.Name))
+                    t.Int64(column.Name).Append(counts[0], counts.IsNull(0));
+        }
         t.EndRow();
         return t;
     }
