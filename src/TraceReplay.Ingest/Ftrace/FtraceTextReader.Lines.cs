@@ -94,9 +94,31 @@ public sealed partial class FtraceTextReader
         bool frame = line[first..].StartsWith("=>"u8);
         if (_openKind == EventKind.Stack)
             return frame;
-        // multi-line payloads come from events that print free text (trace_marker, bprint, odd tracepoints)
-        return _openKind is EventKind.Tracepoint or EventKind.Print or EventKind.Kprobe or EventKind.Kretprobe;
+        // multi-line payloads come from events that print free text (trace_marker, bprint, odd tracepoints);
+        // a line that starts like an event ("comm-pid [cpu" or "comm-pid (tgid)") but did not parse is a broken
+        // event line (truncated file, spliced write), never more payload for the event before it.
+        return _openKind is EventKind.Tracepoint or EventKind.Print or EventKind.Kprobe or EventKind.Kretprobe
+            && !LooksLikeBrokenEventLine(line[first..]);
     }
+
+    /// <summary>"&lt;idle&gt;-0     [00…": a task-pid token followed by the CPU bracket or the TGID column.</summary>
+    static bool LooksLikeBrokenEventLine(ReadOnlySpan<byte> line)
+    {
+        int limit = Math.Min(line.Length, 48);
+        for (int i = 1; i < limit; i++)
+        {
+            if (line[i] != '-' || !IsDigit(line, i + 1)) continue;
+            int j = i + 1;
+            while (j < line.Length && line[j] >= '0' && line[j] <= '9') j++;
+            int k = j;
+            while (k < line.Length && line[k] == ' ') k++;
+            if (k > j && (k == line.Length || line[k] == '[' || line[k] == '('))
+                return true;
+        }
+        return false;
+    }
+
+    static bool IsDigit(ReadOnlySpan<byte> s, int i) => i < s.Length && s[i] >= '0' && s[i] <= '9';
 
     int StartRow(EventChunk chunk, long lineNumber, long offset)
     {
