@@ -143,7 +143,7 @@ public sealed partial class FtraceTextReader
             return;
         }
         int arrow = rest.IndexOf(" <-"u8);
-        if (arrow > 0 && rest[..arrow].IndexOf((byte)' ') < 0)
+        if (arrow > 0 && IsFunctionCall(rest[..arrow]))
         {
             AddFunctionRow(chunk, row, rest, arrow);
             return;
@@ -160,6 +160,14 @@ public sealed partial class FtraceTextReader
         var first = sp < 0 ? rest : rest[..sp];
         chunk.Event[row] = _intern.Intern(first.TrimEnd((byte)':'));
         OpenRow(chunk, row, chunk.Event[row], EventKind.Tracepoint, rest);
+    }
+
+    /// <summary>"func", "func+0x1c/0x40" (sym-offset) or 6.15+ func-args "func(a=0x1, b=2)": no space outside the parentheses.</summary>
+    static bool IsFunctionCall(ReadOnlySpan<byte> ip)
+    {
+        int open = ip.IndexOf((byte)'(');
+        var name = open < 0 ? ip : ip[..open];
+        return name.Length > 0 && name.IndexOf((byte)' ') < 0 && (open < 0 || ip[^1] == ')');
     }
 
     void OpenRow(EventChunk chunk, int row, int eventId, EventKind kind, ReadOnlySpan<byte> payload)
@@ -185,10 +193,29 @@ public sealed partial class FtraceTextReader
             chunk.AddField(row, _keyIp, FieldType.Text, 0, start, rest.Length);
             return;
         }
-        chunk.AddField(row, _keyIp, FieldType.Text, 0, start, arrow);
+        int open = rest[..arrow].IndexOf((byte)'(');
+        chunk.AddField(row, _keyIp, FieldType.Text, 0, start, open < 0 ? arrow : open);
+        if (open > 0)
+            ParseFuncArgs(chunk, row, rest[(open + 1)..(arrow - 1)], start + open + 1);
         int p = arrow + 3;
         while (p < rest.Length && rest[p] == ' ') p++;
         chunk.AddField(row, _keyParentIp, FieldType.Text, 0, start + p, rest.Length - p);
+    }
+
+    /// <summary>func-args "a=0x1, b=2": key=value pairs separated by ", ".</summary>
+    void ParseFuncArgs(EventChunk chunk, int row, ReadOnlySpan<byte> args, int start)
+    {
+        int pos = 0;
+        while (pos < args.Length)
+        {
+            int comma = args[pos..].IndexOf(", "u8);
+            int end = comma < 0 ? args.Length : pos + comma;
+            var arg = args[pos..end];
+            int eq = arg.IndexOf((byte)'=');
+            if (eq > 0)
+                AddTypedField(chunk, row, _intern.Intern(arg[..eq]), arg[(eq + 1)..], start + pos + eq + 1, pointerKey: false);
+            pos = comma < 0 ? args.Length : end + 2;
+        }
     }
 
     /// <summary>Syscall tracer: "sys_openat(dfd: ffffff9c, ...)" → sys_enter_openat, "sys_openat -> 0x3" → sys_exit_openat.</summary>

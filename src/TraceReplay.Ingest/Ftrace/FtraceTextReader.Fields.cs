@@ -77,25 +77,22 @@ public sealed partial class FtraceTextReader
         int tokenStart = 0;
         int firstEq = -1;
         int n = p.Length;
-        Span<byte> tail = stackalloc byte[32];
+        // p is the arena slice at baseOffset; blocks may read past the payload inside the arena (bits masked off)
+        byte[] arena = chunk.Text;
         for (int block = 0; block < n; block += 32)
         {
-            uint spaces, equals;
-            if (block + 32 <= n)
+            Vector256<byte> v;
+            if (baseOffset + block + 32 <= arena.Length)
             {
-                var v = Vector256.Create(p.Slice(block, 32));
-                spaces = Vector256.Equals(v, Vector256.Create((byte)' ')).ExtractMostSignificantBits();
-                equals = Vector256.Equals(v, Vector256.Create((byte)'=')).ExtractMostSignificantBits();
+                v = Vector256.Create((ReadOnlySpan<byte>)arena.AsSpan(baseOffset + block, 32));
             }
             else
             {
-                tail.Clear();
-                p[block..].CopyTo(tail);
-                var v = Vector256.Create((ReadOnlySpan<byte>)tail);
-                uint valid = (1u << (n - block)) - 1;
-                spaces = Vector256.Equals(v, Vector256.Create((byte)' ')).ExtractMostSignificantBits() & valid;
-                equals = Vector256.Equals(v, Vector256.Create((byte)'=')).ExtractMostSignificantBits() & valid;
+                v = LoadTail(p[block..]);
             }
+            uint valid = n - block >= 32 ? uint.MaxValue : (1u << (n - block)) - 1;
+            uint spaces = Vector256.Equals(v, Vector256.Create((byte)' ')).ExtractMostSignificantBits() & valid;
+            uint equals = Vector256.Equals(v, Vector256.Create((byte)'=')).ExtractMostSignificantBits() & valid;
             uint marks = spaces | equals;
             while (marks != 0)
             {
@@ -117,6 +114,15 @@ public sealed partial class FtraceTextReader
             OnToken(chunk, row, p, baseOffset, ref kv, tokenStart, n, firstEq);
         if (kv.KeyStart >= 0)
             EmitKeyValue(chunk, row, p, baseOffset, kv.KeyStart, kv.KeyEnd, kv.ValueStart, kv.ValueEnd, kv.Bracketed);
+    }
+
+    /// <summary>The last bytes of a payload that ends the arena, zero-padded to a vector (rare: arena end).</summary>
+    static Vector256<byte> LoadTail(ReadOnlySpan<byte> rest)
+    {
+        Span<byte> tail = stackalloc byte[32];
+        tail.Clear();
+        rest[..Math.Min(rest.Length, 32)].CopyTo(tail);
+        return Vector256.Create((ReadOnlySpan<byte>)tail);
     }
 
     struct KeyValueState
@@ -226,15 +232,38 @@ public sealed partial class FtraceTextReader
         if (s.IsEmpty || s.Length > 16)
             return false;
         ulong v = 0;
+        byte bad = 0;
+        var table = HexDigitValues;
         foreach (byte b in s)
         {
-            int d = (uint)(b - '0') <= 9 ? b - '0' : (uint)((b | 0x20) - 'a') <= 5 ? (b | 0x20) - 'a' + 10 : -1;
-            if (d < 0) return false;
-            v = (v << 4) | (uint)d;
+            byte d = table[b];
+            bad |= d; // 0xff marks a non-hex byte; checked once after the loop
+            v = (v << 4) | (uint)(d & 0xf);
         }
         value = (long)v;
-        return true;
+        return (bad & 0xf0) == 0;
     }
+
+    /// <summary>Hex digit value per byte, 0xff for non-hex bytes.</summary>
+    static ReadOnlySpan<byte> HexDigitValues =>
+    [
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 10, 11, 12, 13, 14, 15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 10, 11, 12, 13, 14, 15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    ];
 
     /// <summary>"ip: buf" (kernel text and trace-cmd print) or "ip=0x… buf=…" (trace-cmd -R).</summary>
     void ParsePrint(EventChunk chunk, int row, ReadOnlySpan<byte> p, int start)
