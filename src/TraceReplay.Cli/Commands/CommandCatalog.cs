@@ -7,6 +7,8 @@ public static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return BatchCommands.Analyze();
+        yield return BatchCommands.Ingest();
+        yield return MergeCommand.Create();
     }
 }

@@ -103,6 +103,25 @@ public sealed class ReportTable
                 throw new InvalidOperationException($"table {Name}: column {c.Name} has {c.Count} values, expected {n}");
     }
 
+    /// <summary>Adds a column of a type known only at run time.</summary>
+    public ReportColumn Add(string name, ColumnType type) => type switch
+    {
+        ColumnType.Int64 => Int64(name),
+        ColumnType.Int32 => Int32(name),
+        ColumnType.UInt64 => UInt64(name),
+        ColumnType.Double => Double(name),
+        ColumnType.Bool => Bool(name),
+        _ => String(name),
+    };
+
+    /// <summary>Adds the other table's columns (names and types, no rows); returns this.</summary>
+    public ReportTable CopySchemaFrom(ReportTable other)
+    {
+        foreach (var c in other.Columns)
+            Add(c.Name, c.Type);
+        return this;
+    }
+
     public void Clear()
     {
         foreach (var c in _columns) c.Clear();
@@ -117,3 +136,4 @@ public sealed class ReportTable
         return col;
     }
 }
+

@@ -61,6 +61,7 @@ internal sealed class CgroupTracker
     readonly HashSet<int> _memoryRoots;
     readonly int _cssKilled, _cssRelease, _cssFreeRwork, _cssFreeWork;
     long _fifoLinks, _pointerLinks, _relinks;
+    int _memcgSerial;
 
     public CgroupTracker(ReplayShared shared, LifetimeTable table)
     {
@@ -255,6 +256,7 @@ internal sealed class CgroupTracker
         if (fn == _cssKilled)
         {
             css = NewCss(work, ts);
+            _memcgOrder.Add(css);
             var g = ByPointer(_awaitingKill, work, self: false);
             if (g != null) _pointerLinks++;
             else if (_awaitingKill.Count > 0) { g = _awaitingKill[0]; _fifoLinks++; }
@@ -360,14 +362,35 @@ internal sealed class CgroupTracker
         if (fn == _cssRelease || fn == _cssFreeRwork || fn == _cssFreeWork)
             _byWork.Remove(work);
         if (fn == _cssFreeRwork || fn == _cssFreeWork)
+        {
             css.Lt.AddStage(StageOf("free_done", chunk.TsNs[r], view, fn, work));
+            // The self css is freed last: the cgroup and its css are complete, write them out and forget them.
+            if (css.IsSelf && css.Group is { } g && (g.SubsysCss == null || g.SubsysCss.Lt.FreeRank >= 0))
+                Retire(g);
+            else if (css.Group == null && !css.IsSelf && css.Parent == null)
+            {
+                // A css never tied to a cgroup (its rmdir was before the trace, or another hierarchy): complete, write it.
+                _orphans.Remove(css);
+                _memcgOrder.Remove(css);
+                css.Lt.Kind = css.MemcgEvidence ? "memcg" : "css";
+                _table.Emit(css.Lt);
+            }
+        }
+    }
+
+    void Retire(Cgroup g)
+    {
+        _byId.Remove((g.Root, g.Id));
+        _groups.Remove(g);
+        _awaitingKill.Remove(g);
+        if (g.SubsysCss != null) _memcgOrder.Remove(g.SubsysCss);
+        EmitGroup(g);
     }
 
     Css NewCss(ulong work, long ts)
     {
         var css = new Css { Lt = new Lifetime("css", "work:" + ReplayShared.Hex(work)) };
         _orphans.Add(css);
-        _memcgOrder.Add(css);
         return css;
     }
 
@@ -398,9 +421,10 @@ internal sealed class CgroupTracker
         if (fn.SequenceEqual("mem_cgroup_create"u8) || fn.SequenceEqual("mem_cgroup_css_alloc"u8))
         {
             var css = NewCss(0, ts);
+            _memcgOrder.Add(css);
             css.FromFunctions = true;
             css.MemcgEvidence = true;
-            css.Lt.Key = "memcg#" + _memcgOrder.Count.ToString(CultureInfo.InvariantCulture);
+            css.Lt.Key = "memcg#" + (++_memcgSerial).ToString(CultureInfo.InvariantCulture);
             css.Lt.CreatedNs = ts;
             css.Lt.AddStage(StageOf("alloc", ts, view, fnId, 0));
             _allocByPid[view.Pid] = css;
@@ -423,8 +447,9 @@ internal sealed class CgroupTracker
         if (target == null)
         {
             target = NewCss(0, ts);
+            _memcgOrder.Add(target);
             target.FromFunctions = true;
-            target.Lt.Key = "memcg#" + _memcgOrder.Count.ToString(CultureInfo.InvariantCulture);
+            target.Lt.Key = "memcg#" + (++_memcgSerial).ToString(CultureInfo.InvariantCulture);
         }
         target.MemcgEvidence = true;
         if (target.Group != null) _memoryRoots.Add(target.Group.Root);
@@ -488,26 +513,29 @@ internal sealed class CgroupTracker
             css.IsSelf = true;
         }
         foreach (var g in _groups)
-        {
-            _table.Emit(g.Self);
-            var css = g.SubsysCss;
-            if (css == null)
-            {
-                if (!_memoryRoots.Contains(g.Root)) continue;
-                // A memory-hierarchy cgroup whose css stages were not seen (still alive, or dying without a kill).
-                css = new Css { Lt = new Lifetime("memcg", g.Key) };
-                Attach(g, css);
-            }
-            Finish(g, css);
-            css.Lt.Kind = css.MemcgEvidence || _memoryRoots.Contains(g.Root) ? "memcg" : "css";
-            _table.Emit(css.Lt);
-        }
+            EmitGroup(g);
         foreach (var css in _orphans)
         {
             if (css.IsSelf) continue;
             css.Lt.Kind = css.MemcgEvidence ? "memcg" : "css";
             _table.Emit(css.Lt);
         }
+    }
+
+    void EmitGroup(Cgroup g)
+    {
+        _table.Emit(g.Self);
+        var css = g.SubsysCss;
+        if (css == null)
+        {
+            if (!_memoryRoots.Contains(g.Root)) return;
+            // A memory-hierarchy cgroup whose css stages were not seen (still alive, or dying without a kill).
+            css = new Css { Lt = new Lifetime("memcg", g.Key) };
+            Attach(g, css);
+        }
+        Finish(g, css);
+        css.Lt.Kind = css.MemcgEvidence || _memoryRoots.Contains(g.Root) ? "memcg" : "css";
+        _table.Emit(css.Lt);
     }
 
     public void AddCounts(SummaryCounts counts)

@@ -1,0 +1,168 @@
+namespace TraceReplay.Ingest.TraceDat;
+
+/// <summary>Growable UTF-8 output buffer with glibc-printf compatible integer/string formatting (no allocation per call).</summary>
+public sealed class TextOut
+{
+    public byte[] Buffer = new byte[1024];
+    public int Length;
+
+    public void Clear() => Length = 0;
+
+    /// <summary>Writes straight into another arena (the chunk's text) from its current length; Detach hands it back (maybe grown).</summary>
+    public void Attach(byte[] buffer, int length)
+    {
+        Buffer = buffer;
+        Length = length;
+    }
+    public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    void Ensure(int extra)
+    {
+        if ((uint)(Length + extra) > (uint)Buffer.Length)
+            Grow(extra);
+    }
+
+    void Grow(int extra) => Array.Resize(ref Buffer, Math.Max(Buffer.Length * 2, Length + extra));
+
+    public void Byte(byte b)
+    {
+        Ensure(1);
+        Buffer[Length++] = b;
+    }
+
+    public void Bytes(ReadOnlySpan<byte> s)
+    {
+        Ensure(s.Length);
+        s.CopyTo(Buffer.AsSpan(Length));
+        Length += s.Length;
+    }
+
+    public void Pad(byte c, int n)
+    {
+        if (n <= 0) return;
+        Ensure(n);
+        Buffer.AsSpan(Length, n).Fill(c);
+        Length += n;
+    }
+
+    public void Decimal(long v)
+    {
+        if (v < 0) { Byte((byte)'-'); Unsigned((ulong)(-(v + 1)) + 1); }
+        else Unsigned((ulong)v);
+    }
+
+    public void Unsigned(ulong v)
+    {
+        int n = 1;
+        for (ulong t = v; t >= 10; t /= 10) n++;
+        Ensure(n);
+        int end = Length + n;
+        var b = Buffer;
+        for (int i = end - 1; i >= Length; i--) { b[i] = (byte)('0' + (int)(v % 10)); v /= 10; }
+        Length = end;
+    }
+
+    public void Hex(ulong v)
+    {
+        int n = v == 0 ? 1 : (67 - System.Numerics.BitOperations.LeadingZeroCount(v)) >> 2;
+        Ensure(n);
+        int end = Length + n;
+        var b = Buffer;
+        for (int i = end - 1; i >= Length; i--) { b[i] = (byte)"0123456789abcdef"[(int)(v & 0xf)]; v >>= 4; }
+        Length = end;
+    }
+
+    /// <summary>Writes digits right-aligned at the end of tmp (24 bytes) and returns their count.</summary>
+    static int Digits(ulong v, int radix, bool upper, Span<byte> tmp)
+    {
+        int i = tmp.Length;
+        if (v == 0) { tmp[--i] = (byte)'0'; return 1; }
+        ReadOnlySpan<byte> digits = upper ? "0123456789ABCDEF"u8 : "0123456789abcdef"u8;
+        while (v != 0)
+        {
+            tmp[--i] = digits[(int)(v % (ulong)radix)];
+            v /= (ulong)radix;
+        }
+        return tmp.Length - i;
+    }
+
+    /// <summary>printf of an already length-narrowed integer: conv d i u x X o c, flags "-0+ #", width, precision (-1 none).</summary>
+    public void Integer(long value, bool signedConv, char conv, PrintfFlags flags, int width, int precision)
+    {
+        if (width <= 1 && precision < 0 && flags == PrintfFlags.None && conv != 'c' && conv != 'o')
+        {
+            // common case: plain %d / %u / %x
+            if (conv is 'x' or 'X')
+            {
+                if (conv == 'x') { Hex((ulong)value); return; }
+            }
+            else if (signedConv) { Decimal(value); return; }
+            else { Unsigned((ulong)value); return; }
+        }
+        if (conv == 'c')
+        {
+            if (!flags.HasFlag(PrintfFlags.Minus)) Pad((byte)' ', width - 1);
+            Byte((byte)value);
+            if (flags.HasFlag(PrintfFlags.Minus)) Pad((byte)' ', width - 1);
+            return;
+        }
+        Span<byte> tmp = stackalloc byte[24];
+        ReadOnlySpan<byte> sign = default;
+        ulong mag;
+        if (signedConv && value < 0) { sign = "-"u8; mag = (ulong)(-(value + 1)) + 1; }
+        else
+        {
+            mag = (ulong)value;
+            if (signedConv && flags.HasFlag(PrintfFlags.Plus)) sign = "+"u8;
+            else if (signedConv && flags.HasFlag(PrintfFlags.Space)) sign = " "u8;
+        }
+        int radix = conv is 'x' or 'X' ? 16 : conv == 'o' ? 8 : 10;
+        int n = precision == 0 && mag == 0 ? 0 : Digits(mag, radix, conv == 'X', tmp);
+        ReadOnlySpan<byte> prefix = default;
+        if (flags.HasFlag(PrintfFlags.Hash) && mag != 0)
+            prefix = conv == 'x' ? "0x"u8 : conv == 'X' ? "0X"u8 : default;
+        int zeros = precision > n ? precision - n : 0;
+        if (conv == 'o' && flags.HasFlag(PrintfFlags.Hash) && zeros == 0 && (n == 0 || tmp[24 - n] != (byte)'0'))
+            zeros = 1;
+        int body = sign.Length + prefix.Length + zeros + n;
+        bool left = flags.HasFlag(PrintfFlags.Minus);
+        bool zeroPad = flags.HasFlag(PrintfFlags.Zero) && !left && precision < 0;
+        if (!left && !zeroPad) Pad((byte)' ', width - body);
+        Bytes(sign);
+        Bytes(prefix);
+        if (zeroPad) Pad((byte)'0', width - body);
+        Pad((byte)'0', zeros);
+        Bytes(tmp[(24 - n)..]);
+        if (left) Pad((byte)' ', width - body);
+    }
+
+    /// <summary>%s of a number: hex digits without 0x.</summary>
+    public void HexString(ulong v, PrintfFlags flags, int width, int precision)
+    {
+        Span<byte> tmp = stackalloc byte[24];
+        int n = Digits(v, 16, false, tmp);
+        String(tmp[(24 - n)..], flags, width, precision);
+    }
+
+    /// <summary>printf %s with width and precision (bytes).</summary>
+    public void String(ReadOnlySpan<byte> s, PrintfFlags flags, int width, int precision)
+    {
+        if (precision >= 0 && s.Length > precision) s = s[..precision];
+        bool left = flags.HasFlag(PrintfFlags.Minus);
+        if (!left) Pad((byte)' ', width - s.Length);
+        Bytes(s);
+        if (left) Pad((byte)' ', width - s.Length);
+    }
+}
+
+[Flags]
+public enum PrintfFlags : byte
+{
+    None = 0,
+    Minus = 1,
+    Zero = 2,
+    Plus = 4,
+    Space = 8,
+    Hash = 16,
+}

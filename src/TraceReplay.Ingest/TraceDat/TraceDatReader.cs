@@ -1,0 +1,466 @@
+using TraceReplay.Core.Diagnostics;
+using TraceReplay.Core.Events;
+using TraceReplay.Core.Interning;
+
+namespace TraceReplay.Ingest.TraceDat;
+
+/// <summary>
+/// Streaming trace.dat (v6/v7, zstd/zlib) reader: per-CPU page cursors merged by timestamp as trace-cmd does
+/// (strict &lt;, ties to the lower stream: top buffer first, CPUs ascending). Payloads are rendered like
+/// `trace-cmd report` (print fmt + default plugins), fields follow CONTRACT.md, flags come from common_flags.
+/// Unreadable sections/pages are reported to <see cref="Errors"/> with their file offset (Line 0); the rest is read.
+/// </summary>
+public sealed class TraceDatReader : IEventReader
+{
+    static readonly string[] NsClocks = ["local", "global", "uptime", "perf", "mono", "mono_raw", "boot", "tai", "tsc2nsec"];
+
+    readonly Stream _file;
+    readonly bool _ownsFile;
+    readonly TraceDatMetadata? _meta;
+    readonly EventDecoder?[] _decoders = new EventDecoder?[65536];
+    readonly CommTable _comms;
+    readonly RecordContext _ctx = new();
+    readonly TextOut _out = new();
+    readonly FieldSink _fields = new();
+    readonly BprintRenderer _bprint = new();
+    readonly List<CpuStream> _active = new();
+    readonly long[] _flagCache = new long[65536];
+    readonly int _lostEventId, _countKey, _commonTypeOffset = -1, _commonTypeSize, _commonFlagsOffset = -1, _commonPreemptOffset = -1, _commonPidOffset = -1;
+    readonly bool _modernFlags;
+    readonly bool _bigEndian;
+    readonly HashSet<int> _unknownIds = new();
+    readonly HashSet<int> _failedIds = new();
+    long _recordOffset;
+    long _seq;
+
+    /// <summary>Opens a trace.dat file by path.</summary>
+    public TraceDatReader(string path, TraceInfo info, NameTable? names = null)
+        : this(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess), info, names, ownsStream: true)
+    {
+    }
+
+    /// <summary>Reads from a seekable stream (left open unless <paramref name="ownsStream"/>).</summary>
+    public TraceDatReader(Stream stream, TraceInfo info, NameTable? names = null, bool ownsStream = false)
+    {
+        if (!stream.CanSeek)
+            throw new ArgumentException("trace.dat needs a seekable stream", nameof(stream));
+        _file = stream;
+        _ownsFile = ownsStream;
+        Info = info;
+        Names = names ?? new NameTable();
+        Errors = new IngestErrorLog(info.Name);
+        Array.Fill(_flagCache, -1);
+        _lostEventId = Names.Intern("lost_events");
+        _countKey = Names.Intern("count");
+        info.Format = TraceFormat.TraceDat;
+
+        try
+        {
+            _meta = TraceDatContainer.Load(stream, Errors);
+        }
+        catch (IOException e)
+        {
+            Errors.Add(0, 0, "I/O error reading trace.dat metadata: " + e.Message);
+        }
+        _comms = new CommTable(_meta?.Cmdlines ?? [], Names);
+        if (_meta is null)
+            return;
+
+        _bigEndian = _meta.BigEndian;
+        _ctx.Endian = new DatEndian(_meta.BigEndian);
+        _ctx.LongSize = _meta.KernelLongSize;
+        _ctx.Symbols = new KernelSymbols(_meta.Kallsyms, _meta.Printk);
+        info.Variant = _meta.FileVersion == 6 ? "dat-v6" : _meta.Compression == "none" ? "dat-v7" : "dat-v7-" + _meta.Compression;
+        info.HeaderCpus = _meta.Cpus;
+        info.Clock = _meta.HasTsc2Nsec ? "tsc2nsec" : _meta.TraceClock;
+        info.CounterClock = !_meta.HasTsc2Nsec && _meta.TraceClock.Length > 0 && Array.IndexOf(NsClocks, _meta.TraceClock) < 0;
+        info.Kernel = KernelRelease(_meta.Uname);
+        info.FlagsWidth = 5;
+        _modernFlags = KernelAtLeast(info.Kernel, 6, 13);
+
+        foreach (var text in _meta.FtraceFormats)
+            AddFormat("ftrace", text);
+        foreach (var (sys, text) in _meta.EventFormats)
+            AddFormat(sys, text);
+        var any = _decoders.FirstOrDefault(d => d is not null)?.Format;
+        if (any is not null)
+        {
+            var t = any.Find("common_type");
+            if (t is not null) { _commonTypeOffset = t.Offset; _commonTypeSize = t.Size; }
+            _commonFlagsOffset = any.Find("common_flags")?.Offset ?? -1;
+            _commonPreemptOffset = any.Find("common_preempt_count")?.Offset ?? -1;
+            _commonPidOffset = any.Find("common_pid")?.Offset ?? -1;
+        }
+        else
+            Errors.Add(0, 0, "no event formats could be read: events cannot be decoded");
+
+        int index = 0;
+        foreach (var buf in _meta.Buffers)
+        {
+            int pageSize = buf.PageSize > 0 ? buf.PageSize : _meta.PageSize;
+            foreach (var cpu in buf.Cpus.OrderBy(c => c.Cpu))
+            {
+                if (cpu.Size <= 0)
+                    continue;
+                try
+                {
+                    var s = new CpuStream(index++, buf.Name, cpu.Cpu, stream, _ctx.Endian, _meta.KernelLongSize, pageSize, cpu,
+                        buf.Compressed, _meta.Compression, Errors);
+                    if (s.MoveNext())
+                        _active.Add(s);
+                }
+                catch (IOException e)
+                {
+                    Errors.Add(0, cpu.Offset, $"cpu{cpu.Cpu}: I/O error: {e.Message}");
+                }
+            }
+        }
+    }
+
+    public TraceInfo Info { get; }
+    public NameTable Names { get; }
+    public IngestErrorLog Errors { get; }
+    /// <summary>The container metadata (null when the header was unreadable).</summary>
+    public TraceDatMetadata? Metadata => _meta;
+
+    void AddFormat(string system, byte[] text)
+    {
+        var ev = EventFormatParser.Parse(system, text);
+        if (ev is null || ev.Id is < 0 or > 65535)
+        {
+            Errors.Add(0, 0, $"event format in system '{system}' has no name/ID; its events cannot be decoded",
+                IngestErrorLog.Excerpt(text));
+            return;
+        }
+        _decoders[ev.Id] = EventDecoder.Create(ev, Names);
+    }
+
+    static string KernelRelease(string uname)
+    {
+        var parts = uname.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length >= 3 ? parts[2] : "";
+    }
+
+    static bool KernelAtLeast(string release, int major, int minor)
+    {
+        var p = release.Split('.', '-');
+        if (p.Length < 2 || !int.TryParse(p[0], out int a) || !int.TryParse(p[1], out int b))
+            return true; // unknown: assume a current kernel
+        return a > major || (a == major && b >= minor);
+    }
+
+    long Timestamp(ulong raw)
+    {
+        var m = _meta!;
+        if (m.HasTsc2Nsec)
+        {
+            // mul_u64_u32_shr: 32x32 halves
+            ulong lo = (raw & 0xffffffff) * m.TscMult, hi = (raw >> 32) * m.TscMult;
+            int sh = (int)m.TscShift;
+            raw = sh >= 64 ? 0 : (lo >> sh) + (sh >= 32 ? hi >> (sh - 32) : hi << (32 - sh));
+        }
+        return (long)raw + m.TsOffset;
+    }
+
+    public bool Read(EventChunk chunk)
+    {
+        chunk.Clear();
+        while (chunk.Count < chunk.Capacity - 1 && _active.Count > 0)
+        {
+            // k-way merge: strict < so ties go to the lower stream index (list order)
+            int best = 0;
+            long bestTs = Timestamp(_active[0].RawTs);
+            for (int i = 1; i < _active.Count; i++)
+            {
+                long ts = Timestamp(_active[i].RawTs);
+                if (ts < bestTs) { best = i; bestTs = ts; }
+            }
+            var s = _active[best];
+            Emit(s, bestTs, chunk);
+            bool more;
+            try
+            {
+                more = s.MoveNext();
+            }
+            catch (IOException e)
+            {
+                Errors.Add(0, s.RecordFileOffset, $"cpu{s.Cpu}: I/O error: {e.Message}; rest of this CPU skipped");
+                more = false;
+            }
+            if (!more)
+                _active.RemoveAt(best);
+        }
+        return chunk.Count > 0;
+    }
+
+    void Emit(CpuStream s, long ts, EventChunk chunk)
+    {
+        if (s.LostBefore)
+        {
+            int l = chunk.AddRow();
+            chunk.Seq[l] = _seq++;
+            chunk.ByteOffset[l] = s.RecordFileOffset;
+            chunk.TsNs[l] = ts;
+            chunk.Cpu[l] = s.Cpu;
+            chunk.Event[l] = _lostEventId;
+            chunk.Kind[l] = EventKind.Lost;
+            _out.Attach(chunk.Text, chunk.TextLength);
+            int p = _out.Length;
+            if (s.LostCount >= 0) _out.Byte((byte)'[');
+            int num = _out.Length;
+            _out.Decimal(s.LostCount);
+            int numLen = _out.Length - num;
+            if (s.LostCount >= 0) _out.Bytes(" EVENTS DROPPED]"u8);
+            int end = _out.Length;
+            if (s.LostCount < 0) _out.Bytes("[EVENTS DROPPED]"u8); // count field text "-1" stays outside the payload
+            chunk.Text = _out.Buffer;
+            chunk.TextLength = _out.Length;
+            chunk.PayloadStart[l] = s.LostCount >= 0 ? p : end;
+            chunk.PayloadLength[l] = s.LostCount >= 0 ? end - p : _out.Length - end;
+            chunk.AddField(l, _countKey, FieldType.Int, s.LostCount, num, numLen);
+            Info.LostMarkers++;
+            if (s.LostCount > 0) Info.LostEvents += s.LostCount;
+        }
+
+        var c = _ctx;
+        _recordOffset = s.RecordFileOffset;
+        c.Data = s.Data;
+        c.Start = s.RecordStart;
+        c.Length = s.RecordLength;
+        int type = _commonTypeOffset >= 0 && _commonTypeOffset + _commonTypeSize <= c.Length
+            ? (int)c.Endian.Unsigned(c.Record[_commonTypeOffset..], _commonTypeSize) : -1;
+        var d = type is >= 0 and < 65536 ? _decoders[type] : null;
+        if (d is null)
+        {
+            if (_unknownIds.Add(type))
+                Errors.Add(0, s.RecordFileOffset, $"cpu{s.Cpu}: record with unknown event id {type} (no format); such records are skipped");
+            else
+                Errors.Add(0, s.RecordFileOffset, $"cpu{s.Cpu}: record with unknown event id {type} skipped");
+            return;
+        }
+
+        int row = chunk.AddRow();
+        chunk.Seq[row] = _seq++;
+        chunk.ByteOffset[row] = s.RecordFileOffset;
+        chunk.TsNs[row] = ts;
+        chunk.Cpu[row] = s.Cpu;
+        int pid = _commonPidOffset >= 0 && _commonPidOffset + 4 <= c.Length ? (int)c.Endian.U32(c.Record[_commonPidOffset..]) : -1;
+        chunk.Pid[row] = pid;
+        chunk.Comm[row] = _comms.Resolve(pid);
+        chunk.Event[row] = d.NameId;
+        chunk.Kind[row] = d.Kind;
+        if (_commonFlagsOffset >= 0 && _commonPreemptOffset >= 0 && c.Length > Math.Max(_commonFlagsOffset, _commonPreemptOffset))
+            SetFlags(chunk, row, c.Data[c.Start + _commonFlagsOffset], c.Data[c.Start + _commonPreemptOffset]);
+        if (s.Cpu > Info.MaxCpuSeen) Info.MaxCpuSeen = s.Cpu;
+        Info.Events++;
+
+        // Render straight into the chunk's text arena; fields point into it.
+        _out.Attach(chunk.Text, chunk.TextLength);
+        _fields.Chunk = chunk;
+        _fields.Row = row;
+        int payloadStart = _out.Length;
+        Render(d, c);
+        int payloadEnd = _out.Length;
+        // trace-cmd drops one trailing newline of the printed record (trace_marker strings)
+        if (payloadEnd > payloadStart && _out.Buffer[payloadEnd - 1] == (byte)'\n')
+        {
+            payloadEnd--;
+            int f0 = chunk.FieldStart[row], fn = f0 + chunk.FieldCount[row];
+            for (int f = f0; f < fn; f++)
+                if (chunk.FieldTextStart[f] + chunk.FieldTextLength[f] > payloadEnd)
+                    chunk.FieldTextLength[f] = Math.Max(0, payloadEnd - chunk.FieldTextStart[f]);
+        }
+        foreach (var f in d.RawFields)
+        {
+            int st = _out.Length;
+            var t = EventDecoder.WriteRaw(c, f, _out, out long v);
+            chunk.AddField(row, f.Key, t, v, st, _out.Length - st);
+        }
+        chunk.Text = _out.Buffer;
+        chunk.TextLength = _out.Length;
+        chunk.PayloadStart[row] = payloadStart;
+        chunk.PayloadLength[row] = payloadEnd - payloadStart;
+    }
+
+    void Render(EventDecoder d, RecordContext c)
+    {
+        switch (d.Plugin)
+        {
+            case RenderPlugin.SchedSwitch:
+                RenderSchedSwitch(d, c);
+                return;
+            case RenderPlugin.SchedWakeup:
+                RenderSchedWakeup(d, c);
+                return;
+            case RenderPlugin.Bprint:
+                _bprint.Render(c, d.Format.Find("ip")!, d.Format.Find("fmt")!, d.Format.Find("buf")!,
+                    d.Format.Find("ip")!.Key, d.Format.Find("buf")!.Key, _out, _fields);
+                return;
+            case RenderPlugin.KmemCallSite:
+                {
+                    ulong site = c.Read(d.CallSite!);
+                    int idx = c.Symbols.Find(site);
+                    if (idx >= 0)
+                    {
+                        _out.Byte((byte)'(');
+                        _out.Bytes(c.Symbols.Name(idx));
+                        _out.Bytes("+0x"u8);
+                        _out.Hex((uint)(int)(site - c.Symbols.Address(idx)));
+                        _out.Bytes(") "u8);
+                    }
+                    break;
+                }
+        }
+        if (d.Print.Failure.Length > 0)
+        {
+            if (_failedIds.Add(d.Format.Id))
+                Errors.Add(0, _recordOffset, $"print fmt of {EventDecoder.Describe(d.Format)} not understood ({d.Print.Failure}); its events print as [FAILED TO PARSE] + raw fields");
+            _out.Bytes("[FAILED TO PARSE]"u8);
+            foreach (var f in d.Format.Fields)
+            {
+                if (f.IsCommon) continue;
+                _out.Byte((byte)' ');
+                _out.Bytes(Names.Utf8(f.Key));
+                _out.Byte((byte)'=');
+                int st = _out.Length;
+                var t = EventDecoder.WriteRaw(c, f, _out, out long v);
+                _fields.Add(f.Key, t, v, st, _out.Length - st);
+            }
+            return;
+        }
+        d.Print.Render(c, _out, _fields);
+    }
+
+    void CommField(RecordContext c, FormatField f, int pid)
+    {
+        var comm = RecordContext.CString(c.ArrayBytes(f));
+        int st = _out.Length;
+        _out.Bytes(comm);
+        _fields.Add(f.Key, FieldType.Text, 0, st, comm.Length);
+        _comms.Register(pid, comm);
+    }
+
+    void IntField(FormatField f, long v)
+    {
+        int st = _out.Length;
+        _out.Decimal(v);
+        _fields.Add(f.Key, FieldType.Int, v, st, _out.Length - st);
+    }
+
+    /// <summary>plugin_sched_switch: "prev_comm:prev_pid [prev_prio] STATE ==> next_comm:next_pid [next_prio]".</summary>
+    void RenderSchedSwitch(EventDecoder d, RecordContext c)
+    {
+        long prevPid = EventDecoder.Signed(c, d.PrevPid!);
+        if (d.PrevComm is not null) { CommField(c, d.PrevComm, (int)prevPid); _out.Byte((byte)':'); }
+        IntField(d.PrevPid!, prevPid);
+        _out.Byte((byte)' ');
+        if (d.PrevPrio is not null)
+        {
+            _out.Byte((byte)'[');
+            IntField(d.PrevPrio, (int)EventDecoder.Signed(c, d.PrevPrio));
+            _out.Bytes("] "u8);
+        }
+        if (d.PrevState is not null)
+        {
+            ulong state = c.Read(d.PrevState);
+            int st = _out.Length;
+            bool found = false;
+            for (int i = 0; i < 8; i++)
+            {
+                if ((state & (1UL << i)) == 0) continue;
+                if (found) _out.Byte((byte)'|');
+                found = true;
+                _out.Byte((byte)"SDTtZXxW"[i]);
+            }
+            if (!found) _out.Byte((byte)'R');
+            _fields.Add(d.PrevState.Key, FieldType.Text, 0, st, _out.Length - st);
+        }
+        _out.Bytes(" ==> "u8);
+        long nextPid = d.NextPid is null ? 0 : EventDecoder.Signed(c, d.NextPid);
+        if (d.NextComm is not null) { CommField(c, d.NextComm, (int)nextPid); _out.Byte((byte)':'); }
+        if (d.NextPid is not null) IntField(d.NextPid, nextPid);
+        if (d.NextPrio is not null)
+        {
+            _out.Bytes(" ["u8);
+            IntField(d.NextPrio, (int)EventDecoder.Signed(c, d.NextPrio));
+            _out.Byte((byte)']');
+        }
+    }
+
+    /// <summary>plugin_sched_switch wakeup: "comm:pid [prio] success=N CPU:%03llu".</summary>
+    void RenderSchedWakeup(EventDecoder d, RecordContext c)
+    {
+        long pid = EventDecoder.Signed(c, d.Pid!);
+        if (d.Comm is not null) { CommField(c, d.Comm, (int)pid); _out.Byte((byte)':'); }
+        IntField(d.Pid!, pid);
+        if (d.Prio is not null)
+        {
+            _out.Bytes(" ["u8);
+            IntField(d.Prio, EventDecoder.Signed(c, d.Prio));
+            _out.Byte((byte)']');
+        }
+        if (d.Success is not null)
+        {
+            _out.Bytes(" success="u8);
+            IntField(d.Success, EventDecoder.Signed(c, d.Success));
+        }
+        if (d.TargetCpu is not null)
+        {
+            _out.Bytes(" CPU:"u8);
+            long v = EventDecoder.Signed(c, d.TargetCpu);
+            int st = _out.Length;
+            _out.Integer(v, false, 'u', PrintfFlags.Zero, 3, -1);
+            _fields.Add(d.TargetCpu.Key, FieldType.Int, v, st, _out.Length - st);
+        }
+    }
+
+    /// <summary>Flags text as trace-cmd -l prints it (libtraceevent 1.7.1) plus the decoded context columns (kernel semantics).</summary>
+    void SetFlags(EventChunk chunk, int row, byte flags, byte preempt)
+    {
+        int key = flags << 8 | preempt;
+        long cached = _flagCache[key];
+        if (cached < 0)
+        {
+            Span<byte> t = stackalloc byte[5];
+            t[0] = (flags & 0x01) != 0 ? (byte)'d' : (flags & 0x02) != 0 ? (byte)'X' : (byte)'.';
+            t[1] = (flags & 0x04) != 0 ? (byte)'N' : (byte)'.';
+            t[2] = (flags & 0x18) == 0x18 ? (byte)'H' : (flags & 0x08) != 0 ? (byte)'h' : (flags & 0x10) != 0 ? (byte)'s' : (byte)'.';
+            t[3] = (preempt & 0xf) == 0 ? (byte)'.' : (byte)"0123456789abcdef"[preempt & 0xf];
+            t[4] = (preempt & 0xf0) == 0 ? (byte)'.' : (byte)"0123456789abcdef"[preempt >> 4];
+            int textId = Names.Intern(t);
+
+            var ctx = ContextBits.Known;
+            if ((flags & 0x01) != 0) ctx |= ContextBits.IrqsOff;
+            if ((flags & 0x80) != 0) ctx |= ContextBits.BhOff;
+            if ((flags & 0x08) != 0) ctx |= ContextBits.HardIrq;
+            if ((flags & 0x10) != 0) ctx |= ContextBits.SoftIrq;
+            if ((flags & 0x40) != 0) ctx |= ContextBits.Nmi;
+            if (!_modernFlags && (flags & 0x02) != 0) ctx |= ContextBits.IrqsNotSupported;
+            bool need = (flags & 0x04) != 0, pre = (flags & 0x20) != 0, lazy = _modernFlags && (flags & 0x02) != 0;
+            byte letter = (need, pre, lazy) switch
+            {
+                (true, true, true) => (byte)'B',
+                (true, true, false) => (byte)'N',
+                (true, false, true) => (byte)'b',
+                (false, true, true) => (byte)'L',
+                (true, false, false) => (byte)'n',
+                (false, true, false) => (byte)'p',
+                (false, false, true) => (byte)'l',
+                _ => 0,
+            };
+            cached = (long)textId << 24 | (long)ctx << 16 | (long)letter << 8 | preempt;
+            _flagCache[key] = cached;
+        }
+        chunk.Flags[row] = (int)(cached >> 24);
+        chunk.Context[row] = (ContextBits)(byte)(cached >> 16);
+        chunk.NeedResched[row] = (byte)(cached >> 8);
+        chunk.PreemptDepth[row] = (sbyte)(preempt & 0xf);
+        chunk.MigrateDisable[row] = (sbyte)(preempt >> 4);
+    }
+
+    public void Dispose()
+    {
+        if (_ownsFile)
+            _file.Dispose();
+    }
+}
