@@ -76,6 +76,8 @@ public static class Syms
     public static readonly Sym DoIrq = F("do_IRQ", 0xd0);
     public static readonly Sym RunTimerSoftirq = F("run_timer_softirq", 0x2f0);
     public static readonly Sym NetRxAction = F("net_rx_action", 0x1d0);
+    public static readonly Sym BlkDoneSoftirq = F("blk_done_softirq", 0x90);
+    public static readonly Sym TaskletAction = F("tasklet_action", 0xb0);
     public static readonly Sym AllocSkb = F("__alloc_skb", 0x1b0);
     public static readonly Sym SkbReleaseData = F("skb_release_data", 0xd0);
     public static readonly Sym KfreeSkbmem = F("kfree_skbmem", 0x80);

@@ -164,18 +164,27 @@ public sealed class TraceOutput
 
     void Prefix(ByteBuf b, int cpu, long ts, KTask task, Flags4 flags)
     {
-        // "%16s-%-5d [%03d] " + flags + " %5lu.%06lu: "  (3.x trace_output.c, irq-info on)
-        b.Spaces(16 - task.CommUtf8.Length);
-        b.Add(task.CommUtf8);
-        b.Add((byte)'-');
-        b.Dec(task.Pid, -5);
-        b.Add(" ["u8);
-        b.DecZero(cpu, 3);
-        b.Add("] "u8);
+        // "%16s-%-5d [%03d] " + flags + " %5lu.%06lu: "  (3.x trace_output.c, irq-info on). Tasks never migrate,
+        // so the comm/pid/cpu part is formatted once per task.
+        task.PrefixCache ??= FormatTaskPrefix(task, cpu);
+        b.Add(task.PrefixCache);
         flags.WriteTo(b);
         b.Add((byte)' ');
         Timestamp(b, ts);
         b.Add(": "u8);
+    }
+
+    static byte[] FormatTaskPrefix(KTask task, int cpu)
+    {
+        var p = new ByteBuf();
+        p.Spaces(16 - task.CommUtf8.Length);
+        p.Add(task.CommUtf8);
+        p.Add((byte)'-');
+        p.Dec(task.Pid, -5);
+        p.Add(" ["u8);
+        p.DecZero(cpu, 3);
+        p.Add("] "u8);
+        return p.Span.ToArray();
     }
 
     void Timestamp(ByteBuf b, long ts)
