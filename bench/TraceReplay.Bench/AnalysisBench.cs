@@ -14,10 +14,10 @@ namespace TraceReplay.Bench;
 /// against the same path without analyses, so the analyses' share shows. Input: ANALYSIS_BENCH_TEXT (a trace text,
 /// .gz allowed; e.g. shared/traces/real/paired_medium.trace.txt.gz) or, by default, a synthetic 3.18 cache-destroy +
 /// background trace in kprobe style (lock, rcu_barrier, kmem, workqueue, irq and kprobe events) generated once into /tmp.
-/// Events/s = <see cref="Events"/> / mean time. Run: `dotnet run -c Release --project bench/TraceReplay.Bench -- --filter '*AnalysisBench*'`.
+/// In-process (the loaded 2-core box times out BenchmarkDotNet's per-job builds). Events/s = <see cref="Events"/> / mean time. Run: `dotnet run -c Release --project bench/TraceReplay.Bench -- --filter '*AnalysisBench*'`.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 7)]
+[InProcess]
 public class AnalysisBench
 {
     byte[] _text = [];
