@@ -62,6 +62,7 @@ public sealed class TraceState : IReplayObserver
                 _pendingPop.RemoveRange(_pendingPopIndex, _pendingPop.Count - _pendingPopIndex);
             _pendingPop = null;
         }
+        _rowRefValid = false;
         RowFunction = 0;
         RowCaller = 0;
         RowDurationNs = -1;
@@ -87,8 +88,21 @@ public sealed class TraceState : IReplayObserver
 
     public void End(List<ReportTable> reports) { }
 
-    /// <summary>Copies out the current row as an <see cref="EventRef"/> with the task's innermost function.</summary>
+    EventRef _rowRef;
+    bool _rowRefValid;
+
+    /// <summary>Copies out the current row as an <see cref="EventRef"/> with the task's innermost function (built once per row).</summary>
     public EventRef Ref(EventChunk chunk, int row, in CpuContextView context)
+    {
+        if (!_rowRefValid)
+        {
+            _rowRef = BuildRef(chunk, row, context);
+            _rowRefValid = true;
+        }
+        return _rowRef;
+    }
+
+    EventRef BuildRef(EventChunk chunk, int row, in CpuContextView context)
     {
         int fn = 0, caller = 0;
         if (_stacks.TryGetValue(TaskKey(context), out var stack) && stack.Count > 0)

@@ -29,7 +29,7 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
     readonly LifetimeAnalysis _lifetimes = lifetimes;
     readonly Dictionary<int, FreeRule[]> _rulesByOperation = new();
     readonly List<UnsafeFree> _found = new();
-    readonly Dictionary<(string Operation, ExecContext Context), long> _checked = new();
+    readonly Dictionary<(int Operation, ExecContext Context), long> _checked = new();
     /// <summary>The free operation being followed per task and irq level.</summary>
     readonly Dictionary<long, ActiveOp> _active = new();
     NameTable _names = null!;
@@ -38,7 +38,8 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
     public IReadOnlyList<UnsafeFree> Found => _found;
 
     /// <summary>How many times each rule-table operation was seen, per context (e.g. every css_free_rwork_fn in task context).</summary>
-    public IReadOnlyDictionary<(string Operation, ExecContext Context), long> Checked => _checked;
+    public IReadOnlyDictionary<(string Operation, ExecContext Context), long> Checked
+        => _checked.ToDictionary(kv => (_names[kv.Key.Operation], kv.Key.Context), kv => kv.Value);
 
     /// <summary>How the end of a followed operation is seen.</summary>
     enum Span : byte { Frame, FunctionTracer, WorkItem, SingleRow }
@@ -88,8 +89,8 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
         int op = OperationOf(chunk, row);
         if (op != 0 && _rulesByOperation.TryGetValue(op, out var opRules))
         {
-            var key = (_names[op], context.Context);
-            _checked[key] = _checked.GetValueOrDefault(key) + 1;
+            ref long seen = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_checked, (op, context.Context), out _);
+            seen++;
             if (active is null)
                 active = Start(chunk, row, context, op, opRules, level);
         }
@@ -309,16 +310,13 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
         if (!v.AnyHeld || !TraceState.TryGetAddress(chunk, row, _state.Keys.Ptr, out ulong ptr) || ptr == 0)
             return null;
         ulong size = _lifetimes.TryGetObjectSize(ptr, out long s) && s > 0 ? (ulong)s : 1;
-        foreach (var (_, held) in v.AllHeld())
-        {
-            if (held.Instance < ptr || held.Instance >= ptr + size) continue;
-            var ev = _state.Ref(chunk, row, context);
-            string cls = _names[v.Classes[held.Class].Name];
-            string evidence = $"{_names[op]}(0x{ptr:x}, {size} bytes) {ev.Describe(_names)} frees the lock {cls} at 0x{held.Instance:x} " +
-                $"while it is held (acquired {held.Acquired.Describe(_names)}). Why: {rule.Reason}. Fix: {rule.Fix}. Rule {rule.Id}, source: {rule.Source}";
-            return new UnsafeFree(ev, _names[op], rule.ObjectKind, $"0x{ptr:x}", rule, cls, held.Acquired, evidence);
-        }
-        return null;
+        if (!v.TryFindHeldIn(ptr, ptr + size, out var held))
+            return null;
+        var ev = _state.Ref(chunk, row, context);
+        string cls = _names[v.Classes[held.Class].Name];
+        string evidence = $"{_names[op]}(0x{ptr:x}, {size} bytes) {ev.Describe(_names)} frees the lock {cls} at 0x{held.Instance:x} " +
+            $"while it is held (acquired {held.Acquired.Describe(_names)}). Why: {rule.Reason}. Fix: {rule.Fix}. Rule {rule.Id}, source: {rule.Source}";
+        return new UnsafeFree(ev, _names[op], rule.ObjectKind, $"0x{ptr:x}", rule, cls, held.Acquired, evidence);
     }
 
     /// <summary>The freed object's key from the row's arguments: a cache/memcg name, else the first pointer argument.</summary>

@@ -10,18 +10,14 @@ namespace TraceReplay.Analysis.Lifetimes;
 /// Lifetime anomalies: use after free (an event on a freed memcg, cache or object), double free, the create/destroy
 /// alias race (kmem_cache_create returning a cache whose kmem_cache_destroy is under way, kernel.md §2.3), and what is
 /// alive or dying at the end. memcgs are keyed by cgroup root:id (cgroup tracepoints) or by the memcg argument of
-/// kprobes; caches by pointer (kprobe arguments, kretprobe return values) or name; objects by the kmem ptr. Frees of
-/// objects never seen allocated, and refrees of a freed pointer with no traced allocation between, are counted, not
-/// flagged (the trace did not start at boot; bulk/sheaf allocations are untraced).
+/// kprobes; caches by pointer (kprobe arguments, kretprobe return values); objects by the kmem ptr, live ones only (memory
+/// bounded by live state). Frees of pointers not live are counted, not flagged (the trace did not start at boot;
+/// bulk/sheaf allocations are untraced).
 /// </summary>
 public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IReplaySummaryContributor
 {
-    /// <summary>Freed objects remembered for double-free detection; older ones are forgotten (memory bounded by live state).</summary>
-    const int FreedWindow = 1 << 16;
-
     readonly TraceState _state = state;
     readonly Dictionary<ulong, ObjectState> _objects = new();
-    readonly Queue<(ulong Ptr, long FreeNs)> _freedOrder = new();
     readonly Dictionary<string, Lifetime> _memcgs = new(StringComparer.Ordinal);
     readonly Dictionary<string, Lifetime> _caches = new(StringComparer.Ordinal);
     readonly Dictionary<int, (string Key, long Ns)> _createInFlight = new();
@@ -40,9 +36,9 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
     int _cleanupParams, _shutdown, _alias;
     int _ret, _s, _cachep, _memcg, _arg1;
 
+    /// <summary>Frees of pointers not live in the trace: allocated before it started, freed twice, or reused by an untraced
+    /// (bulk/sheaf) allocation. Counted, not flagged.</summary>
     public long UnknownFrees { get; private set; }
-    /// <summary>Frees of an already freed slab pointer with no traced allocation in between (untraced reuse; not flagged).</summary>
-    public long UnexplainedRefrees { get; private set; }
     public IReadOnlyList<Anomaly> Anomalies => _anomalies;
 
     struct ObjectState
@@ -50,9 +46,6 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         public long Size;
         public long AllocNs;
         public int Cache;
-        public bool Freed;
-        public long FreeNs;
-        public int FreeCpu;
     }
 
     sealed class Lifetime(string key, long createdNs)
@@ -74,7 +67,6 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         _info = info;
         _names = names;
         _objects.Clear();
-        _freedOrder.Clear();
         _memcgs.Clear();
         _caches.Clear();
         _createInFlight.Clear();
@@ -84,7 +76,6 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         _lastFunction.Clear();
         _anomalies.Clear();
         UnknownFrees = 0;
-        UnexplainedRefrees = 0;
         _kmemCacheCreate = names.Intern("kmem_cache_create");
         _kmemCacheDestroy = names.Intern("kmem_cache_destroy");
         _memcgCreate = names.Intern("mem_cgroup_create");
@@ -149,7 +140,6 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         var live = new SortedDictionary<string, (long Count, long Bytes, long FirstNs)>(StringComparer.Ordinal);
         foreach (var o in _objects.Values)
         {
-            if (o.Freed) continue;
             string cache = o.Cache == 0 ? "kmalloc" : _names[o.Cache];
             var cur = live.GetValueOrDefault(cache, (0, 0, long.MaxValue));
             live[cache] = (cur.Count + 1, cur.Bytes + Math.Max(0, o.Size), Math.Min(cur.FirstNs, o.AllocNs));
@@ -197,7 +187,7 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
     {
         foreach (var kind in (string[])[AnomalyKind.UseAfterFree, AnomalyKind.DoubleFree, AnomalyKind.Alias, AnomalyKind.DyingAtEnd])
             counts.Set("anomaly_" + kind, _anomalies.Count(a => a.Kind == kind));
-        counts.Set("object_refrees_unexplained", UnexplainedRefrees);
+        counts.Set("object_frees_not_live", UnknownFrees);
     }
 
     // ---------------------------------------------------------------- objects
@@ -213,34 +203,11 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
     void OnFree(EventChunk chunk, int row, in CpuContextView context)
     {
         if (!TraceState.TryGetAddress(chunk, row, _state.Keys.Ptr, out ulong ptr) || ptr == 0) return;
-        long ts = chunk.TsNs[row];
-        if (!_objects.TryGetValue(ptr, out var o))
-        {
+        // Only live objects are kept: a free of a pointer not live is counted, never flagged — real 6.18 traces free slab
+        // pointers twice with no kmem event between because bulk and sheaf allocations are untraced, so without an
+        // independent witness (kprobe, KASAN) a refree proves an untraced allocation, not a double free.
+        if (!_objects.Remove(ptr))
             UnknownFrees++;
-            return;
-        }
-        if (o.Freed)
-        {
-            // Not reported: real 6.18 traces show slab pointers freed twice with no kmem event between, because bulk and
-            // sheaf allocations reuse them without a tracepoint. Without an independent witness (kprobe, KASAN) a refree
-            // of an object only proves an untraced allocation, not a double free.
-            UnexplainedRefrees++;
-            o.FreeNs = ts;
-            o.FreeCpu = context.Cpu;
-            _objects[ptr] = o;
-            return;
-        }
-        o.Freed = true;
-        o.FreeNs = ts;
-        o.FreeCpu = context.Cpu;
-        _objects[ptr] = o;
-        _freedOrder.Enqueue((ptr, ts));
-        while (_freedOrder.Count > FreedWindow)
-        {
-            var (old, oldNs) = _freedOrder.Dequeue();
-            if (_objects.TryGetValue(old, out var s) && s.Freed && s.FreeNs == oldNs)
-                _objects.Remove(old);
-        }
     }
 
     // ---------------------------------------------------------------- memcgs

@@ -63,7 +63,12 @@ public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IRepl
                 return;
         }
         if (_traced.AnyHeld && !context.Uncertain)
-            _traced.ObserveIrqState(TraceState.TaskKey(context), IrqStateOf(context), _state.Ref(chunk, row, context));
+        {
+            int task = TraceState.TaskKey(context);
+            var irq = IrqStateOf(context);
+            if (_traced.WouldMarkEnabled(task, irq))
+                _traced.ObserveIrqState(task, irq, _state.Ref(chunk, row, context));
+        }
     }
 
     public void End(List<ReportTable> reports)

@@ -69,15 +69,41 @@ public sealed class LockValidator
 
     public LockClass? FindClass(int name) => _classByName.TryGetValue(name, out int id) ? _classes[id] : null;
 
-    /// <summary>Locks every task holds now (task key → stack, outermost first).</summary>
-    public IEnumerable<(int Task, HeldLock Lock)> AllHeld()
+    public IReadOnlyList<HeldLock> HeldBy(int task) => _held.TryGetValue(task, out var s) ? s : [];
+
+    /// <summary>A held lock whose instance lies in [from, to) — lockdep's debug_check_no_locks_freed.</summary>
+    public bool TryFindHeldIn(ulong from, ulong to, out HeldLock found)
     {
-        foreach (var (task, stack) in _held)
+        foreach (var stack in _held.Values)
             foreach (var h in stack)
-                yield return (task, h);
+                if (h.Instance >= from && h.Instance < to)
+                {
+                    found = h;
+                    return true;
+                }
+        found = default;
+        return false;
     }
 
-    public IReadOnlyList<HeldLock> HeldBy(int task) => _held.TryGetValue(task, out var s) ? s : [];
+    /// <summary>
+    /// True when an event of the task in this irq state would set a new ENABLED bit on a lock it holds — checked before
+    /// building the event reference, since it is asked for every event while locks are held.
+    /// </summary>
+    public bool WouldMarkEnabled(int task, IrqState irq)
+    {
+        if (!irq.HardirqsEnabled || !_held.TryGetValue(task, out var stack) || stack.Count == 0)
+            return false;
+        int ctx = irq.IrqContext;
+        foreach (var h in stack)
+        {
+            if (h.IrqContext != ctx) continue;
+            var cls = _classes[h.Class];
+            int r = h.Read ? 1 : 0;
+            if (!cls.Has(LockUsage.EnabledHardirq + r) || irq.SoftirqsEnabled && !cls.Has(LockUsage.EnabledSoftirq + r))
+                return true;
+        }
+        return false;
+    }
 
     public void Acquire(int task, int className, ulong instance, bool trylock, bool read, IrqState irq, in EventRef ev)
     {

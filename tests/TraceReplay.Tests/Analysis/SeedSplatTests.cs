@@ -55,7 +55,8 @@ public sealed class SeedSplatTests
             Assert.Equal("{" + splat.Groups["from"].Value + "}", findings.Str("usage_from", first));
             Assert.Equal("{" + splat.Groups["to"].Value + "}", findings.Str("usage_to", first));
             long splatUs = long.Parse(splat.Groups[1].Value) * 1_000_000 + long.Parse(splat.Groups[2].Value);
-            Assert.Equal(splatUs, findings.Long("ts_ns", first)!.Value / 1000);
+            // printk stamps the splat a moment after the acquisition the trace line shows (µs each): within one µs.
+            Assert.InRange(splatUs - findings.Long("ts_ns", first)!.Value / 1000, 0, 1);
             Assert.Equal(takes.Groups["usage"].Value, usage.Str("usage", usage.Where("lock_class", splatClass).First()));
             Assert.Contains(takes.Groups["fn"].Value, findings.Str("evidence", first));       // where it was taken in softirq
             Assert.True(registered.Success);
