@@ -147,5 +147,8 @@ public sealed class KernelSymbols
     public ReadOnlySpan<byte> Name(int index) => _name[index];
     public ulong Address(int index) => _addr[index];
 
+    /// <summary>Distance to the next symbol (the "/0xsize" of %pS in kernel text), 0 for the last one.</summary>
+    public ulong Size(int index) => index + 1 < _addr.Length - 1 ? _addr[index + 1] - _addr[index] : 0;
+
     public bool TryPrintk(ulong addr, out byte[] text) => _printk.TryGetValue(addr, out text!);
 }
