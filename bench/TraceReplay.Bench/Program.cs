@@ -7,7 +7,12 @@ public static class Program
 {
     public static void Main(string[] args)
     {
-        // whole-process timing hook for bench/tracedat-speed.sh
+        // whole-process timing paths used by bench/*.sh scripts
+        if (args.Length > 0 && args[0] == "--ingest-text")
+        {
+            Environment.ExitCode = FtraceTextSpeed.Run(args[1..]);
+            return;
+        }
         if (args is ["tracedat-decode", var path])
         {
             TraceDatBench.DecodeOnce(path);

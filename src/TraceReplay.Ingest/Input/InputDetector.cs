@@ -46,7 +46,7 @@ public static class InputDetector
 
     static Stream Decompress(Stream raw, string compression, bool leaveOpen) => compression switch
     {
-        "gzip" => new GZipStream(raw, CompressionMode.Decompress, leaveOpen),
+        "gzip" => GzipSizeCheckStream.Wrap(raw, leaveOpen),
         "zstd" => new ZstdSharp.DecompressionStream(raw, leaveOpen: leaveOpen),
         _ => raw,
     };
@@ -75,6 +75,8 @@ public static class InputDetector
     {
         if (line.StartsWith("# tracer:"u8) || line.StartsWith("cpus="u8) || line.StartsWith("version = "u8))
             return true;
+        if (LooksLikeGraphOrLatencyLine(line))
+            return true;
         int bracket = line.IndexOf("] "u8);
         if (bracket < 0) return false;
         int open = line[..bracket].LastIndexOf((byte)'[');
@@ -84,6 +86,22 @@ public static class InputDetector
         foreach (byte b in cpu) if (b < '0' || b > '9') return false;
         // a console timestamp "[  12.345678]" has a dot; an ftrace CPU field does not, and is followed by a ts with ':'
         return line[(bracket + 1)..].IndexOf((byte)':') > 0;
+    }
+
+    /// <summary>function_graph " 0)   0.198 us    |  func();" (maybe after "abstime |") or latency-format "… 1dNs2. 119964us+: …".</summary>
+    static bool LooksLikeGraphOrLatencyLine(ReadOnlySpan<byte> line)
+    {
+        var t = line.TrimStart((byte)' ');
+        int bar = t.IndexOf((byte)'|');
+        if (bar > 0 && t[..bar].IndexOfAnyExcept("0123456789. "u8) < 0)
+            t = t[(bar + 1)..].TrimStart((byte)' '); // absolute time column
+        int paren = t.IndexOf((byte)')');
+        if (paren > 0 && paren <= 4 && t[..paren].IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0
+            && (t.IndexOf((byte)'|') > paren || t.EndsWith("{"u8) || t.EndsWith(";"u8) || t.EndsWith("}"u8)))
+            return true;
+        int us = line.IndexOf("us"u8);
+        return us > 0 && (uint)(line[us - 1] - '0') <= 9 && us + 3 < line.Length
+            && (line[us + 2] == ':' || (line[us + 3] == ':' && "!+#*@$ "u8.IndexOf(line[us + 2]) >= 0));
     }
 
     /// <summary>"[  12.345678] …", "&lt;4&gt;[ …", syslog "… kernel: …", or the bare lockdep banners.</summary>
@@ -118,6 +136,69 @@ public static class InputDetector
         }
         catch (InvalidDataException) { }
         catch (IOException) { }
+        catch (ZstdSharp.ZstdException) { } // corrupt or truncated zstd: classify what was decoded; the reader reports it
         return total;
+    }
+}
+
+/// <summary>
+/// GZipStream ends quietly on a truncated file. The gzip trailer's ISIZE (decompressed length mod 2^32) is read up
+/// front and compared at the end, so a cut-off archive raises InvalidDataException (readers report it) instead of
+/// silently losing its tail. Multi-member files are checked against their last member only, hence "&lt;".
+/// </summary>
+sealed class GzipSizeCheckStream : Stream
+{
+    readonly Stream _inner;
+    readonly uint _trailerSize;
+    long _total;
+    bool _checked;
+
+    GzipSizeCheckStream(Stream inner, uint trailerSize)
+    {
+        _inner = inner;
+        _trailerSize = trailerSize;
+    }
+
+    public static Stream Wrap(Stream raw, bool leaveOpen)
+    {
+        if (!raw.CanSeek || raw.Length < 18)
+            return new GZipStream(raw, CompressionMode.Decompress, leaveOpen);
+        long start = raw.Position;
+        raw.Seek(-4, SeekOrigin.End);
+        Span<byte> size = stackalloc byte[4];
+        raw.ReadExactly(size);
+        raw.Position = start;
+        return new GzipSizeCheckStream(new GZipStream(raw, CompressionMode.Decompress, leaveOpen),
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(size));
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n = _inner.Read(buffer);
+        _total += n;
+        if (n == 0 && buffer.Length > 0 && !_checked)
+        {
+            _checked = true;
+            if ((uint)_total != _trailerSize && _total < _trailerSize)
+                throw new InvalidDataException($"gzip data ends after {_total} bytes but its trailer says {_trailerSize} (truncated file?)");
+        }
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _total; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _inner.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -1,0 +1,373 @@
+using TraceReplay.Core.Events;
+
+namespace TraceReplay.Ingest.Ftrace;
+
+/// <summary>Offsets (into the line) and values of an event line's prefix, up to the text after "ts: ".</summary>
+struct LinePrefix
+{
+    public int CommStart, CommLength;
+    public int Pid;
+    public int Tgid;
+    public int Cpu;
+    public int FlagsStart, FlagsLength;
+    public long Ts;
+    public bool CounterTs;
+    public bool LatencyTs;
+    public int RestStart;
+    /// <summary>CPU digits were fused to the flags (latency format, trace-cmd report -l).</summary>
+    public bool FusedCpu;
+}
+
+// The "comm-pid (tgid) [cpu] flags ts:" prefix in its bracketed form, and the unbracketed latency / trace-cmd -l form
+// "comm-pid  CPUflags ts:" where the CPU digits are fused to the flags.
+public sealed partial class FtraceTextReader
+{
+    long _lastTs;
+
+    bool TryParseBracketPrefix(ReadOnlySpan<byte> line, ref LinePrefix p)
+    {
+        int search = 0;
+        while (true)
+        {
+            int rel = line[search..].IndexOf((byte)'[');
+            if (rel < 0)
+                return false;
+            int open = search + rel;
+            int i = open + 1;
+            int cpu = 0;
+            while (i < line.Length && (uint)(line[i] - '0') <= 9 && i - open <= 6)
+                cpu = cpu * 10 + (line[i++] - '0');
+            if (i > open + 1 && i < line.Length && line[i] == ']'
+                && TryParseTaskBefore(line, open, ref p) && TryParseFlagsAndTs(line, i + 1, ref p))
+            {
+                p.Cpu = cpu;
+                return true;
+            }
+            search = open + 1;
+        }
+    }
+
+    /// <summary>"  comm-pid (tgid) " before the '[' at <paramref name="end"/>; also strips a trace-cmd buffer prefix "name: ".</summary>
+    static bool TryParseTaskBefore(ReadOnlySpan<byte> line, int end, ref LinePrefix p)
+    {
+        int e = end;
+        while (e > 0 && line[e - 1] == ' ') e--;
+        p.Tgid = -1;
+        if (e > 0 && line[e - 1] == ')')
+        {
+            int open = line[..(e - 1)].LastIndexOf((byte)'(');
+            if (open < 0)
+                return false;
+            var inner = line[(open + 1)..(e - 1)].Trim((byte)' ');
+            if (inner.IsEmpty)
+                return false;
+            if (inner[0] != '-' && !TryParseInt(inner, out p.Tgid))
+                return false;
+            e = open;
+            while (e > 0 && line[e - 1] == ' ') e--;
+        }
+        return TryParseCommPid(line, e, ref p);
+    }
+
+    /// <summary>"comm-pid" ending at <paramref name="e"/>; the comm may hold spaces, dashes and colons.</summary>
+    static bool TryParseCommPid(ReadOnlySpan<byte> line, int e, ref LinePrefix p)
+    {
+        int d = e;
+        while (d > 0 && (uint)(line[d - 1] - '0') <= 9) d--;
+        if (d == e || e - d > 9 || d == 0 || line[d - 1] != '-')
+            return false;
+        p.Pid = ParseDigits(line[d..e]);
+        int commEnd = d - 1;
+        int commStart = 0;
+        while (commStart < commEnd && line[commStart] == ' ') commStart++;
+        // trace-cmd prints "buffer: " before the right-aligned comm when the file has instances
+        // (short spans: plain loops beat the vectorized search's call overhead here)
+        int colon = -1;
+        for (int k = commStart; k + 1 < commEnd; k++)
+        {
+            if (line[k] == ' ') break; // a buffer name has no space before its ": "
+            if (line[k] == ':' && line[k + 1] == ' ') { colon = k - commStart; break; }
+        }
+        if (colon > 0)
+        {
+            int after = commStart + colon + 2;
+            while (after < commEnd && line[after] == ' ') after++;
+            if (after < commEnd)
+                commStart = after;
+        }
+        p.CommStart = commStart;
+        p.CommLength = commEnd - commStart;
+        return true;
+    }
+
+    /// <summary>After "]": optional flags then the timestamp "sec.frac:" (or an integer counter value).</summary>
+    bool TryParseFlagsAndTs(ReadOnlySpan<byte> line, int i, ref LinePrefix p)
+    {
+        while (i < line.Length && line[i] == ' ') i++;
+        int tokenEnd = TokenEnd(line, i);
+        var token = line[i..tokenEnd];
+        p.FlagsStart = p.FlagsLength = 0;
+        if (token.Length == 0)
+            return false;
+        if (token[^1] != ':')
+        {
+            if (!IsLastFlags(token) && !FtraceFlags.IsFlagsToken(token))
+                return false;
+            p.FlagsStart = i;
+            p.FlagsLength = token.Length;
+            i = tokenEnd;
+            while (i < line.Length && line[i] == ' ') i++;
+            tokenEnd = TokenEnd(line, i);
+            token = line[i..tokenEnd];
+            if (token.Length < 2 || token[^1] != ':')
+                return false;
+        }
+        if (!TryParseTimestamp(token[..^1], out p.Ts, out p.CounterTs))
+            return false;
+        p.LatencyTs = false;
+        p.RestStart = SkipTsDiffAndSpace(line, tokenEnd);
+        return true;
+    }
+
+    /// <summary>After "ts:": the spaces, and trace-cmd --ts-diff's "(+N)" column when present.</summary>
+    static int SkipTsDiffAndSpace(ReadOnlySpan<byte> line, int i)
+    {
+        // spaces, also the 9 blank columns trace-cmd --ts-diff prints for the first event
+        while (i < line.Length && line[i] == ' ') i++;
+        if (i + 1 < line.Length && line[i] == '(' && line[i + 1] == '+')
+        {
+            int close = line[i..].IndexOf((byte)')');
+            if (close > 0)
+            {
+                i += close + 1;
+                while (i < line.Length && line[i] == ' ') i++;
+            }
+        }
+        return i;
+    }
+
+    /// <summary>
+    /// Unbracketed prefixes: tracefs latency-format "  &lt;idle&gt;-0       1dNs2. 119964us+: " (relative µs) and
+    /// trace-cmd report -l "instance-11781   1..... 12300.846672: " (absolute). Tried only when the bracketed form fails.
+    /// </summary>
+    bool TryParseLatencyPrefix(ReadOnlySpan<byte> line, ref LinePrefix p)
+    {
+        int search = 0;
+        while (search < line.Length && search < 96)
+        {
+            int rel = line[search..].IndexOf((byte)'-');
+            if (rel < 0)
+                return false;
+            int dash = search + rel;
+            search = dash + 1;
+            int i = dash + 1;
+            while (i < line.Length && (uint)(line[i] - '0') <= 9) i++;
+            if (i == dash + 1 || i >= line.Length || line[i] != ' ')
+                continue;
+            int pidEnd = i;
+            while (i < line.Length && line[i] == ' ') i++;
+            int cpuStart = i;
+            int cpu = 0;
+            while (i < line.Length && (uint)(line[i] - '0') <= 9 && i - cpuStart < 5)
+                cpu = cpu * 10 + (line[i++] - '0');
+            if (i == cpuStart)
+                continue;
+            int flagsEnd = TokenEnd(line, i);
+            int tsStart;
+            if (FtraceFlags.IsFlagsToken(line[i..flagsEnd]))
+            {
+                tsStart = flagsEnd;
+                while (tsStart < line.Length && line[tsStart] == ' ') tsStart++;
+            }
+            else if (flagsEnd - i > 5 && FtraceFlags.IsFlagsToken(line.Slice(i, 5)))
+            {
+                // trace-cmd -l with a raw clock prints no space before the timestamp: "0.....30057012021685:"
+                flagsEnd = tsStart = i + 5;
+            }
+            else
+            {
+                continue;
+            }
+            if (!TryParseLatencyOrAbsoluteTs(line, tsStart, ref p))
+                continue;
+            var tmp = p;
+            if (!TryParseCommPid(line, pidEnd, ref tmp))
+                continue;
+            p = tmp;
+            p.Tgid = -1;
+            p.Cpu = cpu;
+            p.FusedCpu = true;
+            p.FlagsStart = i;
+            p.FlagsLength = flagsEnd - i;
+            return true;
+        }
+        return false;
+    }
+
+    bool TryParseLatencyOrAbsoluteTs(ReadOnlySpan<byte> line, int i, ref LinePrefix p)
+    {
+        int tokenEnd = TokenEnd(line, i);
+        var token = line[i..tokenEnd];
+        if (token.Length >= 2 && token[^1] == ':' && TryParseTimestamp(token[..^1], out p.Ts, out p.CounterTs))
+        {
+            p.LatencyTs = false;
+            p.RestStart = SkipTsDiffAndSpace(line, tokenEnd);
+            return true;
+        }
+        // "119964us+:" / "   4us : " — relative microseconds and a delay marker
+        int d = i;
+        long us = 0;
+        while (d < line.Length && (uint)(line[d] - '0') <= 9 && d - i < 18)
+            us = us * 10 + (line[d++] - '0');
+        if (d == i || d + 2 >= line.Length || line[d] != 'u' || line[d + 1] != 's')
+            return false;
+        d += 2;
+        if (line[d] != ':')
+        {
+            if ("!+#*@$ "u8.IndexOf(line[d]) < 0 || d + 1 >= line.Length || line[d + 1] != ':')
+                return false;
+            d++;
+        }
+        p.Ts = us * 1000;
+        p.CounterTs = false;
+        p.LatencyTs = true;
+        p.RestStart = SkipTsDiffAndSpace(line, d + 1);
+        return true;
+    }
+
+    static int TokenEnd(ReadOnlySpan<byte> line, int i)
+    {
+        while (i < line.Length && line[i] != ' ') i++;
+        return i;
+    }
+
+    /// <summary>"12300.846672" (µs), "12300.846671767" (ns) or "30057012021685" (counter/raw clock).</summary>
+    static bool TryParseTimestamp(ReadOnlySpan<byte> s, out long ns, out bool counter)
+    {
+        ns = 0;
+        counter = false;
+        int dot = s.IndexOf((byte)'.');
+        var whole = dot < 0 ? s : s[..dot];
+        if (whole.Length == 0 || whole.Length > 18)
+            return false;
+        long sec = 0;
+        foreach (byte b in whole)
+        {
+            if ((uint)(b - '0') > 9) return false;
+            sec = sec * 10 + (b - '0');
+        }
+        if (dot < 0)
+        {
+            counter = true;
+            ns = sec;
+            return true;
+        }
+        var frac = s[(dot + 1)..];
+        if (frac.Length == 0 || frac.Length > 9 || sec > 9_000_000_000L)
+            return false;
+        long f = 0;
+        foreach (byte b in frac)
+        {
+            if ((uint)(b - '0') > 9) return false;
+            f = f * 10 + (b - '0');
+        }
+        for (int k = frac.Length; k < 9; k++)
+            f *= 10;
+        ns = sec * 1_000_000_000L + f;
+        return true;
+    }
+
+    static bool TryParseInt(ReadOnlySpan<byte> s, out int value)
+    {
+        value = 0;
+        if (s.IsEmpty || s.Length > 9)
+            return false;
+        foreach (byte b in s)
+        {
+            if ((uint)(b - '0') > 9) return false;
+            value = value * 10 + (b - '0');
+        }
+        return true;
+    }
+
+    static int ParseDigits(ReadOnlySpan<byte> s)
+    {
+        int v = 0;
+        foreach (byte b in s)
+            v = v * 10 + (b - '0');
+        return v;
+    }
+
+    void AddEventRow(EventChunk chunk, ReadOnlySpan<byte> line, ref LinePrefix p, long lineNumber, long offset)
+    {
+        int row = StartRow(chunk, lineNumber, offset);
+        chunk.TsNs[row] = p.Ts;
+        _lastTs = p.Ts;
+        chunk.Cpu[row] = p.Cpu;
+        if (p.Cpu > Info.MaxCpuSeen) Info.MaxCpuSeen = p.Cpu;
+        chunk.Pid[row] = p.Pid;
+        chunk.Tgid[row] = p.Tgid;
+        chunk.Comm[row] = _intern.Intern(line.Slice(p.CommStart, p.CommLength));
+        if (p.FlagsLength > 0)
+        {
+            var flags = line.Slice(p.FlagsStart, p.FlagsLength);
+            if (!IsLastFlags(flags))
+            {
+                _lastFlags = PackFlags(flags);
+                _lastFlagsId = _intern.Intern(flags);
+                if (Info.FlagsWidth == 0) Info.FlagsWidth = flags.Length;
+                FtraceFlags.Decode(flags, HasMigrateColumn(flags.Length), out _lastContext, out _lastNeedResched,
+                    out _lastPreemptDepth, out _lastMigrateDisable);
+            }
+            chunk.Flags[row] = _lastFlagsId;
+            chunk.Context[row] = _lastContext;
+            chunk.NeedResched[row] = _lastNeedResched;
+            chunk.PreemptDepth[row] = _lastPreemptDepth;
+            chunk.MigrateDisable[row] = _lastMigrateDisable;
+        }
+        NoteVariant(ref p);
+        FillBody(chunk, row, line[p.RestStart..]);
+    }
+
+    // Consecutive events mostly carry the same flags: keep the last one decoded (packed with its length; 4–8 bytes).
+    ulong _lastFlags;
+    int _lastFlagsId;
+    ContextBits _lastContext;
+    byte _lastNeedResched;
+    sbyte _lastPreemptDepth, _lastMigrateDisable;
+
+    bool IsLastFlags(ReadOnlySpan<byte> token) => token.Length is >= 4 and <= 7 && PackFlags(token) == _lastFlags;
+
+    static ulong PackFlags(ReadOnlySpan<byte> token)
+    {
+        if (token.Length is < 4 or > 7)
+            return 0;
+        ulong v = (ulong)token.Length << 56;
+        for (int i = 0; i < token.Length; i++)
+            v |= (ulong)token[i] << (8 * i);
+        return v;
+    }
+
+    /// <summary>5-column flags carry migrate-disable unless the header said the trace is from the 4-column era.</summary>
+    bool HasMigrateColumn(int width) => _legendColumns switch
+    {
+        4 => false,
+        >= 5 => true,
+        _ => width >= 5,
+    };
+
+    void NoteVariant(ref LinePrefix p)
+    {
+        if (p.CounterTs && !Info.CounterClock)
+        {
+            Info.CounterClock = true;
+            if (Info.Clock.Length == 0) Info.Clock = "counter";
+        }
+        if (Info.Variant.Length != 0)
+            return;
+        if (p.LatencyTs) Info.Variant = "latency";
+        else if (_sawReportHeader) Info.Variant = p.FusedCpu ? "trace-cmd-report-l" : "trace-cmd-report";
+        else if (_sawTracerHeader) Info.Variant = "tracefs";
+        else Info.Variant = "trace_pipe";
+    }
+}

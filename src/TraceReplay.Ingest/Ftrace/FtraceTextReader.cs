@@ -1,0 +1,180 @@
+using System.Buffers;
+using TraceReplay.Core.Diagnostics;
+using TraceReplay.Core.Events;
+using TraceReplay.Core.Interning;
+
+namespace TraceReplay.Ingest.Ftrace;
+
+/// <summary>
+/// Streaming reader for every ftrace text variant (tracefs trace / trace_pipe, trace-cmd report, latency format,
+/// function and function_graph tracers); grammar in docs/formats/ftrace-text.md.
+/// Lines are framed in a pooled byte buffer and parsed as UTF-8 spans; nothing is allocated per line.
+/// This file: buffer framing and the line loop. Partial files: Prefix (comm-pid [cpu] flags ts:), Header, Body
+/// (event name / special lines), Fields (payload to typed fields), Graph (function_graph).
+/// </summary>
+public sealed partial class FtraceTextReader : IEventReader
+{
+    const int InitialBufferBytes = 1 << 20;
+    /// <summary>Longer lines are not trace output (binary input, a missing newline); they are reported and skipped.</summary>
+    public const int MaxLineBytes = 1 << 24;
+
+    readonly Stream _input;
+    readonly SpanInternCache _intern;
+    byte[] _buffer;
+    int _pos;
+    int _end;
+    /// <summary>Where the newline search stopped last time, so a refill does not rescan a long line.</summary>
+    int _scanned;
+    bool _eof;
+    /// <summary>Stream offset of _buffer[0].</summary>
+    long _bufferBase;
+    long _linesConsumed;
+    long _seq;
+    bool _disposed;
+
+    public FtraceTextReader(Stream decompressed, TraceInfo info, NameTable? names = null)
+    {
+        _input = decompressed;
+        Info = info;
+        Info.Format = TraceFormat.FtraceText;
+        Names = names ?? new NameTable();
+        Errors = new IngestErrorLog(info.Name);
+        _intern = new SpanInternCache(Names);
+        _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+        InitNames();
+    }
+
+    public TraceInfo Info { get; }
+    public NameTable Names { get; }
+    public IngestErrorLog Errors { get; }
+
+    public bool Read(EventChunk chunk)
+    {
+        chunk.Clear();
+        while (TryPeekLine(out int start, out int length, out int next))
+        {
+            var line = _buffer.AsSpan(start, length);
+            if (line.Length > 0 && line[^1] == '\r')
+                line = line[..^1];
+            long lineNumber = _linesConsumed + 1;
+            long offset = _bufferBase + start;
+            if (!ProcessLine(chunk, line, lineNumber, offset))
+                break; // the line starts a row and the chunk is full: keep it for the next Read
+            _pos = next;
+            _scanned = next;
+            _linesConsumed++;
+        }
+        Info.TotalLines = _linesConsumed;
+        CloseOpenRow(chunk);
+        Info.Events = _seq;
+        return chunk.Count > 0;
+    }
+
+    /// <summary>Finds the next line in the buffer, reading more input (and growing the buffer) as needed.</summary>
+    bool TryPeekLine(out int start, out int length, out int next)
+    {
+        while (true)
+        {
+            int nl = _buffer.AsSpan(_scanned, _end - _scanned).IndexOf((byte)'\n');
+            if (nl >= 0)
+            {
+                start = _pos;
+                length = _scanned + nl - _pos;
+                next = _scanned + nl + 1;
+                return true;
+            }
+            _scanned = _end;
+            if (_eof)
+            {
+                start = _pos;
+                length = _end - _pos;
+                next = _end;
+                return length > 0;
+            }
+            if (_end - _pos >= MaxLineBytes)
+            {
+                SkipOverlongLine();
+                continue;
+            }
+            Refill();
+        }
+    }
+
+    void Refill()
+    {
+        if (_pos > 0)
+        {
+            int keep = _end - _pos;
+            Buffer.BlockCopy(_buffer, _pos, _buffer, 0, keep);
+            _bufferBase += _pos;
+            _scanned -= _pos;
+            _end = keep;
+            _pos = 0;
+        }
+        if (_end == _buffer.Length)
+        {
+            // a line longer than the buffer: grow (bounded by MaxLineBytes)
+            var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
+        int n = ReadInput(_buffer.AsSpan(_end));
+        if (n == 0)
+            _eof = true;
+        _end += n;
+    }
+
+    int ReadInput(Span<byte> into)
+    {
+        try
+        {
+            return _input.Read(into);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ZstdSharp.ZstdException)
+        {
+            // a truncated or corrupt compressed stream: keep what was decoded, report where it stopped
+            Errors.Add(_linesConsumed + 1, _bufferBase + _end, "input stream error: " + e.Message, "");
+            return 0;
+        }
+    }
+
+    /// <summary>Drops an overlong line up to its newline; it counts as one line and one error.</summary>
+    void SkipOverlongLine()
+    {
+        long lineNumber = _linesConsumed + 1;
+        long offset = _bufferBase + _pos;
+        Errors.Add(lineNumber, offset, "line longer than " + MaxLineBytes + " bytes", _buffer.AsSpan(_pos, 120));
+        while (true)
+        {
+            int nl = _buffer.AsSpan(_pos, _end - _pos).IndexOf((byte)'\n');
+            if (nl >= 0)
+            {
+                _pos += nl + 1;
+                break;
+            }
+            _bufferBase += _end;
+            _pos = _end = 0;
+            int n = ReadInput(_buffer);
+            if (n == 0)
+            {
+                _eof = true;
+                break;
+            }
+            _end = n;
+        }
+        _scanned = _pos;
+        _linesConsumed++;
+        Info.TotalLines = _linesConsumed;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+        _input.Dispose();
+    }
+}
