@@ -27,7 +27,6 @@ public sealed class TraceDatReader : IEventReader
     readonly long[] _flagCache = new long[65536];
     readonly int _lostEventId, _countKey, _commonTypeOffset = -1, _commonTypeSize, _commonFlagsOffset = -1, _commonPreemptOffset = -1, _commonPidOffset = -1;
     readonly bool _modernFlags;
-    readonly bool _bigEndian;
     readonly HashSet<int> _unknownIds = new();
     readonly HashSet<int> _failedIds = new();
     long _recordOffset;
@@ -66,7 +65,6 @@ public sealed class TraceDatReader : IEventReader
         if (_meta is null)
             return;
 
-        _bigEndian = _meta.BigEndian;
         _ctx.Endian = new DatEndian(_meta.BigEndian);
         _ctx.LongSize = _meta.KernelLongSize;
         _ctx.Symbols = new KernelSymbols(_meta.Kallsyms, _meta.Printk);

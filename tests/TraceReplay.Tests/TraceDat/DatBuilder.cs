@@ -8,17 +8,18 @@ namespace TraceReplay.Tests.TraceDat;
 /// endianness and kernel long size, so page-level cases (lost events, big-endian, 32-bit) can be tested with rows
 /// whose expected values come from how the test built them.
 /// </summary>
-public sealed class DatBuilder(bool bigEndian, int longSize, int pageSize = 256)
+public sealed class DatBuilder(bool bigEndian, int longSize, int pageSize = 256, string printFmt = "\"value=%d\", REC->value")
 {
     public const int EventId = 100;
-    public const string Format =
+    public string Format => FormatHead + "print fmt: " + printFmt + "\n";
+
+    const string FormatHead =
         "name: test_ev\nID: 100\nformat:\n" +
         "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n" +
         "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n" +
         "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n" +
         "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n" +
-        "\tfield:int value;\toffset:8;\tsize:4;\tsigned:1;\n\n" +
-        "print fmt: \"value=%d\", REC->value\n";
+        "\tfield:int value;\toffset:8;\tsize:4;\tsigned:1;\n\n";
 
     readonly MemoryStream _pages = new();
     public int PageSize => pageSize;

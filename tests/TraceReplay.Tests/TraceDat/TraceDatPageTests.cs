@@ -148,4 +148,24 @@ public class TraceDatPageTests
         Assert.False(s.MoveNext());
         Assert.Equal(0, errors.Total);
     }
+
+    [Fact]
+    public void Unparseable_print_fmt_prints_failed_to_parse_with_raw_fields_and_is_reported_once()
+    {
+        var b = new DatBuilder(false, 8, printFmt: "\"v=%d\", __no_such_helper(REC->value)");
+        b.AddPage(10, Concat(b.Header(3, 1), b.Record(1, 7), b.Header(3, 1), b.Record(1, 8)));
+        var bytes = b.Build();
+        var info = new TraceInfo("f", "f");
+        using var reader = new TraceDatReader(new MemoryStream(bytes), info);
+        var chunk = new EventChunk();
+        Assert.True(reader.Read(chunk));
+        Assert.Equal(2, chunk.Count);
+        Assert.Equal("[FAILED TO PARSE] value=7", Encoding.UTF8.GetString(chunk.Payload(0)));
+        Assert.Equal(1, chunk.FieldCount[0]);
+        Assert.True(chunk.TryGetValue(1, reader.Names.Intern("value"), out long v));
+        Assert.Equal(8, v);
+        var e = Assert.Single(reader.Errors.Stored);
+        Assert.Equal(bytes.Length - b.PageSize, e.ByteOffset);
+        Assert.Contains("__no_such_helper", e.Reason);
+    }
 }
