@@ -74,13 +74,11 @@ public sealed class EventDecoder
         var raw = new List<FormatField>();
         foreach (var f in ev.Fields)
         {
-            if (f.IsCommon || pluginCoversAll || (print.Failure.Length == 0 && print.Covered[f.Index]))
-                continue;
             f.Key = names.Intern(f.Name);
-            raw.Add(f);
+            // a failed print fmt already prints every field raw
+            if (!f.IsCommon && !pluginCoversAll && print.Failure.Length == 0 && !print.Covered[f.Index])
+                raw.Add(f);
         }
-        foreach (var f in ev.Fields)
-            f.Key = names.Intern(f.Name);
         return new EventDecoder
         {
             Format = ev,

@@ -111,13 +111,14 @@ public sealed class KernelSymbols
     }
 
     // Direct-mapped lookup cache: call sites repeat, and a 17-step search over 200k symbols misses the CPU cache.
-    readonly ulong[] _cacheAddr = new ulong[4096];
-    readonly int[] _cacheIndex = new int[4096];
+    const int CacheBits = 16;
+    readonly ulong[] _cacheAddr = new ulong[1 << CacheBits];
+    readonly int[] _cacheIndex = new int[1 << CacheBits];
 
     /// <summary>Index of the symbol containing addr (glibc bsearch with libtraceevent's func_bcmp), or -1.</summary>
     public int Find(ulong addr)
     {
-        int slot = (int)((addr ^ (addr >> 12)) & 4095);
+        int slot = (int)((addr * 0x9E3779B97F4A7C15UL) >> (64 - CacheBits));
         if (_cacheAddr[slot] == addr && addr != 0)
             return _cacheIndex[slot];
         int idx = Search(addr);
@@ -146,6 +147,9 @@ public sealed class KernelSymbols
 
     public ReadOnlySpan<byte> Name(int index) => _name[index];
     public ulong Address(int index) => _addr[index];
+
+    /// <summary>Distance to the next symbol (the "/0xsize" of %pS in kernel text), 0 for the last one.</summary>
+    public ulong Size(int index) => index + 1 < _addr.Length - 1 ? _addr[index + 1] - _addr[index] : 0;
 
     public bool TryPrintk(ulong addr, out byte[] text) => _printk.TryGetValue(addr, out text!);
 }

@@ -267,25 +267,26 @@ public sealed class PrintFlagsExpr(PrintExpr value, byte[] delim, (ulong Mask, b
     public override FormatField? FirstField => value.FirstField;
 
     // Rendered text of the last few values (gfp_flags repeat a lot).
-    readonly ulong[] _cacheValue = new ulong[16];
-    readonly byte[]?[] _cacheText = new byte[16][];
+    readonly ulong[] _cacheValue = new ulong[64];
+    readonly byte[]?[] _cacheText = new byte[64][];
+    readonly TextOut _scratch = new();
 
     public override void WriteString(RecordContext c, TextOut o, PrintfFlags flags, int width, int precision)
     {
         ulong v = value.Eval(c);
         if (flags == PrintfFlags.None && width <= 0 && precision < 0)
         {
-            int slot = (int)((v ^ (v >> 7) ^ (v >> 17)) & 15);
+            int slot = (int)((v * 0x9E3779B97F4A7C15UL) >> 58);
             if (_cacheText[slot] is { } hit && _cacheValue[slot] == v)
             {
                 o.Bytes(hit);
                 return;
             }
-            var t = new TextOut();
-            Walk(v, t, flags, width, precision);
+            _scratch.Clear();
+            Walk(v, _scratch, flags, width, precision);
             _cacheValue[slot] = v;
-            _cacheText[slot] = t.Span.ToArray();
-            o.Bytes(t.Span);
+            _cacheText[slot] = _scratch.Span.ToArray();
+            o.Bytes(_scratch.Span);
             return;
         }
         Walk(v, o, flags, width, precision);

@@ -43,8 +43,9 @@ public sealed class PrintFormat
             var (fmt, args) = p.ParseAll();
             return Build(ev, fmt, args, intern);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentOutOfRangeException)
         {
+            // ArgumentOutOfRange: a truncated token list (corrupt format text)
             return new PrintFormat { Segments = [], Covered = new bool[ev.Fields.Count], Failure = e.Message };
         }
     }
@@ -430,7 +431,24 @@ public sealed class PrintFormat
             return next.Kind is 'i' or 'n' or 's' || (next.Kind == 'o' && next.Text == "(");
         }
 
+        int _depth;
+
         PrintExpr Unary()
+        {
+            // nesting bound: a corrupt format must not overflow the stack
+            if (++_depth > 256)
+                throw new FormatException("print fmt nested too deeply");
+            try
+            {
+                return UnaryCore();
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+
+        PrintExpr UnaryCore()
         {
             if (_p >= _tok.Count)
                 throw new FormatException("unexpected end of print fmt");

@@ -12,6 +12,8 @@ public static class TraceDatContainer
 {
     static ReadOnlySpan<byte> Magic => [0x17, 0x08, 0x44, (byte)'t', (byte)'r', (byte)'a', (byte)'c', (byte)'i', (byte)'n', (byte)'g'];
 
+    const long MaxSectionBytes = 1L << 30;
+
     // v7 section / option ids (trace-cmd.dat.v7)
     internal const int OptDone = 0, OptDate = 1, OptCpuStat = 2, OptBuffer = 3, OptTraceClock = 4, OptUname = 5,
         OptOffset = 7, OptCpuCount = 8, OptVersion = 9, OptTsc2Nsec = 14, SecStrings = 15, SecHeaderInfo = 16,
@@ -398,6 +400,8 @@ public static class TraceDatContainer
         uint usize = file.U32("uncompressed size");
         if (csize > size - 8)
             throw new TraceDatFormatException(at, $"compressed size {csize} exceeds section size {size}");
+        if (usize > MaxSectionBytes || usize > 4096L * csize + 65536)
+            throw new TraceDatFormatException(at, $"implausible uncompressed section size {usize} (compressed {csize})");
         byte[] src = file.ReadBytes(csize, "compressed section");
         byte[] dst = Decompress(meta.Compression, src, (int)Math.Min(usize, int.MaxValue), at);
         return new DatCursor(new MemoryStream(dst, writable: false), 0, dst.Length, file.Endian, reportOffset: at);

@@ -27,7 +27,6 @@ public sealed class TraceDatReader : IEventReader
     readonly long[] _flagCache = new long[65536];
     readonly int _lostEventId, _countKey, _commonTypeOffset = -1, _commonTypeSize, _commonFlagsOffset = -1, _commonPreemptOffset = -1, _commonPidOffset = -1;
     readonly bool _modernFlags;
-    readonly bool _bigEndian;
     readonly HashSet<int> _unknownIds = new();
     readonly HashSet<int> _failedIds = new();
     long _recordOffset;
@@ -66,7 +65,6 @@ public sealed class TraceDatReader : IEventReader
         if (_meta is null)
             return;
 
-        _bigEndian = _meta.BigEndian;
         _ctx.Endian = new DatEndian(_meta.BigEndian);
         _ctx.LongSize = _meta.KernelLongSize;
         _ctx.Symbols = new KernelSymbols(_meta.Kallsyms, _meta.Printk);
@@ -276,6 +274,8 @@ public sealed class TraceDatReader : IEventReader
             var t = EventDecoder.WriteRaw(c, f, _out, out long v);
             chunk.AddField(row, f.Key, t, v, st, _out.Length - st);
         }
+        if (d.Kind is EventKind.GraphExit or EventKind.Kprobe or EventKind.Kretprobe)
+            AddDerivedFields(d, c, chunk, row);
         chunk.Text = _out.Buffer;
         chunk.TextLength = _out.Length;
         chunk.PayloadStart[row] = payloadStart;
@@ -329,6 +329,51 @@ public sealed class TraceDatReader : IEventReader
             return;
         }
         d.Print.Render(c, _out, _fields);
+    }
+
+    /// <summary>CONTRACT.md fields of non-tracepoint rows: funcgraph duration_ns, kprobe probe_func/probe_ip, kretprobe probe_func/ret_ip.</summary>
+    void AddDerivedFields(EventDecoder d, RecordContext c, EventChunk chunk, int row)
+    {
+        var f = d.Format;
+        if (d.Kind == EventKind.GraphExit)
+        {
+            if (f.Find("calltime") is { } call && f.Find("rettime") is { } ret)
+            {
+                long ns = (long)(c.Read(ret) - c.Read(call));
+                int st = _out.Length;
+                _out.Decimal(ns);
+                chunk.AddField(row, Names.Intern("duration_ns"), FieldType.Int, ns, st, _out.Length - st);
+            }
+            return;
+        }
+        var ipField = f.Find(d.Kind == EventKind.Kprobe ? "__probe_ip" : "__probe_func");
+        if (ipField is not null)
+        {
+            ulong ip = c.Read(ipField);
+            int idx = c.Symbols.Find(ip);
+            if (idx >= 0)
+            {
+                int st = _out.Length;
+                _out.Bytes(c.Symbols.Name(idx));
+                chunk.AddField(row, Names.Intern("probe_func"), FieldType.Text, 0, st, _out.Length - st);
+                if (d.Kind == EventKind.Kprobe)
+                {
+                    st = _out.Length;
+                    _out.Bytes(c.Symbols.Name(idx));
+                    _out.Bytes("+0x"u8);
+                    _out.Hex(ip - c.Symbols.Address(idx));
+                    _out.Bytes("/0x"u8);
+                    _out.Hex(c.Symbols.Size(idx));
+                    chunk.AddField(row, Names.Intern("probe_ip"), FieldType.Text, 0, st, _out.Length - st);
+                }
+            }
+        }
+        if (d.Kind == EventKind.Kretprobe && f.Find("__probe_ret_ip") is { } retField)
+        {
+            int st = _out.Length;
+            PrintFormat.WriteSymbol(c, _out, c.Read(retField), withOffset: true);
+            chunk.AddField(row, Names.Intern("ret_ip"), FieldType.Text, 0, st, _out.Length - st);
+        }
     }
 
     void CommField(RecordContext c, FormatField f, int pid)
