@@ -5,5 +5,14 @@ namespace TraceReplay.Bench;
 /// <summary>BenchmarkDotNet entry: `dotnet run -c Release --project bench/TraceReplay.Bench -- --filter '*'`. Never run in CI.</summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        // whole-process timing paths used by bench/*.sh scripts
+        if (args.Length > 0 && args[0] == "--ingest-text")
+        {
+            Environment.ExitCode = FtraceTextSpeed.Run(args[1..]);
+            return;
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

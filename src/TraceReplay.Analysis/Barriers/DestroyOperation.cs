@@ -14,10 +14,14 @@ public sealed class DestroyOperation(string op, string key, EventRef start, int 
     public int StackDepth { get; } = stackDepth;
     public long EndNs { get; set; } = start.TsNs;
     public int CachesDestroyed { get; set; }
+    /// <summary>kmem_cache_destroy calls inside the operation (root and clones).</summary>
+    public int DestroyCalls { get; set; }
+    /// <summary>__kmem_cache_shutdown calls inside the operation.</summary>
+    public int Shutdowns { get; set; }
     public int RcuCaches { get; set; }
     public int BarrierCount { get; set; }
     public long BarrierNs { get; set; }
-    /// <summary>Destroy calls that only dropped a reference or whose cache had an rcu_barrier (per-cache accounting).</summary>
+    /// <summary>kmem_cache_destroy frames that ran their own rcu_barrier (their cache is SLAB_DESTROY_BY_RCU).</summary>
     internal readonly HashSet<int> RcuCacheFrames = new();
     public string Verdict { get; set; } = "ok";
 }

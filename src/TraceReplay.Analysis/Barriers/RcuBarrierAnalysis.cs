@@ -18,15 +18,17 @@ namespace TraceReplay.Analysis.Barriers;
 /// </summary>
 public sealed class RcuBarrierAnalysis(TraceState state) : IReplayObserver, IReplaySummaryContributor
 {
-    /// <summary>Functions that start an operation, with the op name written in the report.</summary>
-    static readonly (string Function, string Op)[] s_opStarts =
+    /// <summary>Functions that start an operation; the report's op is the function name.</summary>
+    static readonly string[] s_opStarts =
     [
-        ("kmem_cache_destroy", "kmem_cache_destroy"),
-        ("memcg_unregister_all_caches", "memcg_free"),
-        ("memcg_destroy_kmem_caches", "memcg_free"),
-        ("mem_cgroup_destroy_all_caches", "memcg_free"),
-        ("slab_caches_to_rcu_destroy_workfn", "rcu_destroy_batch"),
+        "kmem_cache_destroy",                 // a root cache with its clones (or a 3.8 per-clone worker)
+        "memcg_unregister_all_caches",        // memcg free, 3.18/3.19 pre-Davydov
+        "memcg_destroy_kmem_caches",          // memcg free, Davydov batching
+        "mem_cgroup_destroy_all_caches",      // memcg offline, 3.8
+        "slab_caches_to_rcu_destroy_workfn",  // 4.11–6.11 batch of SLAB_TYPESAFE_BY_RCU releases
     ];
+    /// <summary>One call per cache actually shut down (aliases that only drop a reference do not reach it).</summary>
+    static readonly string[] s_shutdownFunctions = ["__kmem_cache_shutdown"];
     /// <summary>Function tracer parents that make a kmem_cache_destroy part of an enclosing operation (clone destroys).</summary>
     static readonly string[] s_nestingParents =
     [
@@ -44,7 +46,8 @@ public sealed class RcuBarrierAnalysis(TraceState state) : IReplayObserver, IRep
     readonly List<DestroyOperation> _done = new();
     NameTable _names = null!;
     TraceInfo _info = null!;
-    int _kmemCacheDestroy, _begin;
+    int _kmemCacheDestroy, _begin, _shutdown;
+    bool _shutdownSeen;
     bool _perCallBarriers;
 
     public IReadOnlyList<DestroyOperation> Operations => _done;
@@ -64,7 +67,9 @@ public sealed class RcuBarrierAnalysis(TraceState state) : IReplayObserver, IRep
         _barrier.Clear();
         _done.Clear();
         _opByFunction.Clear();
-        foreach (var (f, op) in s_opStarts) _opByFunction[names.Intern(f)] = op;
+        foreach (var f in s_opStarts) _opByFunction[names.Intern(f)] = f;
+        _shutdown = names.Intern(s_shutdownFunctions[0]);
+        _shutdownSeen = false;
         _nestingParents.Clear();
         foreach (var f in s_nestingParents) _nestingParents.Add(names.Intern(f));
         _barrierFunctions.Clear();
@@ -174,6 +179,16 @@ public sealed class RcuBarrierAnalysis(TraceState state) : IReplayObserver, IRep
             }
             return;
         }
+        if (fn == _shutdown)
+        {
+            _shutdownSeen = true;
+            if (_open.TryGetValue(task, out var running))
+            {
+                running.Shutdowns++;
+                running.EndNs = Math.Max(running.EndNs, chunk.TsNs[row]);
+            }
+            return;
+        }
         if (!_opByFunction.TryGetValue(fn, out var opName)) return;
         if (_open.TryGetValue(task, out var open))
         {
@@ -183,6 +198,7 @@ public sealed class RcuBarrierAnalysis(TraceState state) : IReplayObserver, IRep
                 if (fn == _kmemCacheDestroy)
                 {
                     open.CachesDestroyed++;
+                    open.DestroyCalls++;
                     open.Key = open.Key.Length == 0 ? ObjectKey(chunk, row) : open.Key;
                 }
                 open.EndNs = Math.Max(open.EndNs, chunk.TsNs[row]);
@@ -199,7 +215,7 @@ public sealed class RcuBarrierAnalysis(TraceState state) : IReplayObserver, IRep
     void StartOp(string opName, int fn, EventChunk chunk, int row, in CpuContextView context, int stackDepth)
     {
         var op = new DestroyOperation(opName, ObjectKey(chunk, row), _state.Ref(chunk, row, context), fn, stackDepth);
-        if (fn == _kmemCacheDestroy) op.CachesDestroyed = 1;
+        if (fn == _kmemCacheDestroy) op.CachesDestroyed = op.DestroyCalls = 1;
         _open[TraceState.TaskKey(context)] = op;
     }
 
@@ -292,7 +308,9 @@ public sealed class RcuBarrierAnalysis(TraceState state) : IReplayObserver, IRep
             if (!call.FromFunction) FlushTracepointDuration(op, call);
             _barrier.Remove(task);
         }
-        int allowed = 1 + (_perCallBarriers ? Math.Max(0, op.CachesDestroyed) : 0);
+        // Caches shut down when the trace shows __kmem_cache_shutdown (aliases only drop a reference), else destroy calls.
+        if (_shutdownSeen) op.CachesDestroyed = op.Shutdowns;
+        int allowed = 1 + (_perCallBarriers ? Math.Max(0, op.DestroyCalls) : 0);
         op.Verdict = op.BarrierCount > allowed ? "excess" : "ok";
         _done.Add(op);
     }

@@ -25,4 +25,7 @@ public enum RowType : byte
     CgroupRmdir,
     CgroupRelease,
     Lost,
+    /// <summary>softirq_entry/exit, irq_handler_entry/exit: the code running on the CPU changes.</summary>
+    IrqBoundary,
+    SchedSwitch,
 }

@@ -205,6 +205,8 @@ public sealed class TraceState : IReplayObserver
         "cgroup_rmdir" => RowType.CgroupRmdir,
         "cgroup_release" => RowType.CgroupRelease,
         "lost_events" => RowType.Lost,
+        "softirq_entry" or "softirq_exit" or "irq_handler_entry" or "irq_handler_exit" => RowType.IrqBoundary,
+        "sched_switch" => RowType.SchedSwitch,
         _ => RowType.Other,
     };
 

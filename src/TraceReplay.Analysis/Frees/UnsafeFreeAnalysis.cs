@@ -11,11 +11,14 @@ using TraceReplay.Replay.Model;
 namespace TraceReplay.Analysis.Frees;
 
 /// <summary>
-/// Checks every free-like operation (functions entered, work items started, kfree/kmem_cache_free events) against the
-/// rule table: an operation in a forbidden context, or whose free path takes a lock class whose recorded usage conflicts
-/// with the current context (SOFTIRQ-ON-W class taken while serving a softirq, HARDIRQ-ON-W in hardirq), or a free of an
-/// object containing a held lock. Operations nested in one already reported (free_css_id under __mem_cgroup_free) are
-/// part of that report. Writes unsafe_frees.
+/// Checks every free-like operation of the rule table (functions entered, work items started, kfree/kmem_cache_free
+/// events). An operation entered in a context its rule forbids, or in an irq context at all when its rule names lock
+/// classes, is followed until it returns (function_graph/kprobe frames, work item end, or — function tracer — while the
+/// task's calls stay in its call tree): every lock class its free path takes (traced lock_acquire, or inferred from
+/// lock-taking functions when the trace has no lock events) whose recorded usage conflicts with the context (e.g. a
+/// SOFTIRQ-ON-W class taken while serving a softirq) is one unsafe free, at that acquisition. A forbidden operation that
+/// takes no conflicting lock is one unsafe free without a lock class. Frees of objects containing a held lock are
+/// checked too. Writes unsafe_frees.
 /// </summary>
 public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUsageAnalysis locks, LifetimeAnalysis lifetimes)
     : IReplayObserver, IReplaySummaryContributor
@@ -25,13 +28,10 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
     readonly LockUsageAnalysis _locks = locks;
     readonly LifetimeAnalysis _lifetimes = lifetimes;
     readonly Dictionary<int, FreeRule[]> _rulesByOperation = new();
-    readonly Dictionary<FreeRule, int[]> _lockIds = new();
     readonly List<UnsafeFree> _found = new();
     readonly Dictionary<(string Operation, ExecContext Context), long> _checked = new();
-    /// <summary>Reported operation instances on graph/kprobe stacks: (task key, entry ns).</summary>
-    readonly HashSet<(int Task, long EntryNs)> _reportedFrames = new();
-    /// <summary>Function tracer: the last reported operation per task and irq level (its callees are part of it).</summary>
-    readonly Dictionary<long, int> _reportedByLevel = new();
+    /// <summary>The free operation being followed per task and irq level.</summary>
+    readonly Dictionary<long, ActiveOp> _active = new();
     NameTable _names = null!;
     TraceInfo _info = null!;
 
@@ -40,69 +40,84 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
     /// <summary>How many times each rule-table operation was seen, per context (e.g. every css_free_rwork_fn in task context).</summary>
     public IReadOnlyDictionary<(string Operation, ExecContext Context), long> Checked => _checked;
 
+    /// <summary>How the end of a followed operation is seen.</summary>
+    enum Span : byte { Frame, FunctionTracer, WorkItem, SingleRow }
+
+    sealed class ActiveOp(FreeRule rule, int function, EventRef entry, string objectKey, bool forbidden, Span span, int depth, long frameNs)
+    {
+        public readonly FreeRule Rule = rule;
+        public readonly int Function = function;
+        public readonly EventRef Entry = entry;
+        public readonly string ObjectKey = objectKey;
+        public readonly bool Forbidden = forbidden;
+        public readonly Span Span = span;
+        public readonly int Depth = depth;
+        public readonly long FrameNs = frameNs;
+        public readonly HashSet<int> CallTree = [function];
+        public readonly HashSet<int> ReportedClasses = new();
+        public int Rows;
+    }
+
     public void Begin(TraceInfo info, NameTable names)
     {
         _info = info;
         _names = names;
         _found.Clear();
         _checked.Clear();
-        _reportedFrames.Clear();
-        _reportedByLevel.Clear();
+        _active.Clear();
         _rulesByOperation.Clear();
-        _lockIds.Clear();
         foreach (var rule in _rules.RulesFor(KernelVersion.Parse(info.Kernel)))
-        {
-            _lockIds[rule] = rule.Locks.Select(l => names.Intern(l)).ToArray();
             foreach (var op in rule.Operations)
             {
                 int id = names.Intern(op);
                 _rulesByOperation[id] = _rulesByOperation.TryGetValue(id, out var list) ? [.. list, rule] : [rule];
             }
-        }
     }
 
     public void OnEvent(EventChunk chunk, int row, in CpuContextView context)
     {
-        int op;
-        switch (_state.Row)
+        long level = TraceState.LevelKey(context);
+        ActiveOp? active = null;
+        if (_active.Count > 0 && _active.TryGetValue(level, out active) && !StillInside(active, context))
         {
-            case RowType.CallEntry:
-            case RowType.CallLeaf:
-                op = _state.RowFunction;
-                break;
-            case RowType.WorkStart:
-                op = _state.SymbolId(chunk, row, _state.Keys.Function);
-                break;
-            case RowType.Kfree:
-            case RowType.KmemCacheFree:
-                op = chunk.Event[row];
-                break;
-            case RowType.LockAcquire:
-                CheckAcquisitionInFreePath(chunk, row, context);
-                return;
-            default:
-                return;
+            Finish(active);
+            _active.Remove(level);
+            active = null;
         }
-        if (op == 0 || !_rulesByOperation.TryGetValue(op, out var opRules))
-            return;
-        var key = (_names[op], context.Context);
-        _checked[key] = _checked.GetValueOrDefault(key) + 1;
-        if (IsInsideReported(context))
-            return;
-        foreach (var rule in opRules)
+
+        int op = OperationOf(chunk, row);
+        if (op != 0 && _rulesByOperation.TryGetValue(op, out var opRules))
         {
-            var found = rule.Check == FreeRule.HeldLockCheck
-                ? CheckHeldLockFreed(chunk, row, context, rule, op)
-                : CheckContext(chunk, row, context, rule, op);
-            if (found is null) continue;
-            _found.Add(found);
-            MarkReported(context);
-            break;
+            var key = (_names[op], context.Context);
+            _checked[key] = _checked.GetValueOrDefault(key) + 1;
+            if (active is null)
+                active = Start(chunk, row, context, op, opRules, level);
+        }
+
+        if (active is not null)
+        {
+            if (_state.Row == RowType.LockAcquire)
+            {
+                var name = chunk.GetText(row, _state.Keys.Name);
+                if (!name.IsEmpty) CheckAcquisition(active, _names.Intern(name), chunk, row, context);
+            }
+            else if (_state.Row is RowType.CallEntry or RowType.CallLeaf && _locks.UsesInferredLocks)
+                foreach (int cls in _locks.ClassesTakenBy(_state.RowFunction))
+                    CheckAcquisition(active, cls, chunk, row, context);
+
+            if (active.Span == Span.SingleRow)
+            {
+                Finish(active);
+                _active.Remove(level);
+            }
         }
     }
 
     public void End(List<ReportTable> reports)
     {
+        foreach (var op in _active.Values.OrderBy(o => o.Entry.TsNs).ThenBy(o => o.Entry.Cpu))
+            Finish(op);
+        _active.Clear();
         var t = new ReportTable("unsafe_frees");
         var trace = t.String("trace");
         var ts = t.Int64("ts_ns");
@@ -119,7 +134,7 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
         var conflictCtx = t.String("conflict_context");
         var evidence = t.String("evidence");
         var line = t.Int64("line");
-        foreach (var f in _found)
+        foreach (var f in _found.OrderBy(f => f.Event.TsNs).ThenBy(f => f.Event.Cpu).ThenBy(f => f.Event.Line))
         {
             trace.Append(_info.Name);
             ts.Append(f.Event.TsNs);
@@ -152,88 +167,141 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
 
     public void AddSummaryCounts(SummaryCounts counts) => counts.Set("unsafe_frees", _found.Count);
 
-    UnsafeFree? CheckContext(EventChunk chunk, int row, in CpuContextView context, FreeRule rule, int op)
+    int OperationOf(EventChunk chunk, int row) => _state.Row switch
     {
-        bool forbidden = rule.IsForbidden(context.Context);
-        var (lockClass, conflictBit, conflict) = FirstConflictingLock(_lockIds[rule], context);
-        if (!forbidden && lockClass == 0)
-            return null;
-        var ev = _state.Ref(chunk, row, context);
-        string opName = _names[op];
-        var sb = new StringBuilder();
-        sb.Append(opName).Append("() ran in ").Append(context.Context.Name()).Append(" context");
-        AppendWhere(sb, ev);
-        if (forbidden)
-            sb.Append("; forbidden there by rule ").Append(rule.Id).Append(" (kernel ").Append(rule.Kernels).Append(')');
-        if (lockClass != 0)
+        RowType.CallEntry or RowType.CallLeaf => _state.RowFunction,
+        RowType.WorkStart => _state.SymbolId(chunk, row, _state.Keys.Function),
+        RowType.Kfree or RowType.KmemCacheFree => chunk.Event[row],
+        _ => 0,
+    };
+
+    /// <summary>Begins following an operation when its rule forbids the context or its locks may conflict here.</summary>
+    ActiveOp? Start(EventChunk chunk, int row, in CpuContextView context, int op, FreeRule[] opRules, long level)
+    {
+        bool inIrq = context.Context is ExecContext.HardIrq or ExecContext.Nmi || _state.RowServingSoftirq;
+        foreach (var rule in opRules)
         {
-            string irq = conflictBit >= LockUsage.InSoftirq ? "SOFTIRQ" : "HARDIRQ";
-            sb.Append("; its free path takes ").Append(_names[lockClass]).Append(", registered {").Append(LockUsage.Name(conflictBit))
-              .Append("} at ").Append(conflict.Describe(_names))
-              .Append(" — lockdep would report inconsistent {").Append(LockUsage.Name(conflictBit)).Append("} -> {IN-").Append(irq).Append("-W} usage");
+            if (rule.Check == FreeRule.HeldLockCheck)
+            {
+                if (CheckHeldLockFreed(chunk, row, context, rule, op) is { } held) _found.Add(held);
+                continue;
+            }
+            bool forbidden = rule.IsForbidden(context.Context);
+            if (!forbidden && !(inIrq && rule.Locks.Count > 0))
+                continue;
+            var (span, depth, frameNs) = SpanOf(chunk, row, context);
+            var active = new ActiveOp(rule, op, _state.Ref(chunk, row, context), ObjectKey(chunk, row), forbidden, span, depth, frameNs);
+            _active[level] = active;
+            return active;
         }
-        sb.Append(". Why: ").Append(rule.Reason).Append(". Fix: ").Append(rule.Fix).Append(". Source: ").Append(rule.Source);
-        return new UnsafeFree(ev, opName, rule.ObjectKind, ObjectKey(chunk, row), rule, lockClass == 0 ? "" : _names[lockClass],
-            conflict, sb.ToString());
+        return null;
     }
 
-    /// <summary>The first of the rule's lock classes whose usage conflicts with the current context, with the conflicting bit.</summary>
-    (int LockClass, int Bit, EventRef Conflict) FirstConflictingLock(int[] classes, in CpuContextView context)
+    (Span Span, int Depth, long FrameNs) SpanOf(EventChunk chunk, int row, in CpuContextView context)
     {
-        if (classes.Length == 0) return (0, 0, default);
-        bool inHardirq = context.Context is ExecContext.HardIrq or ExecContext.Nmi;
-        bool inSoftirq = !inHardirq && _state.RowServingSoftirq;
-        if (!inHardirq && !inSoftirq) return (0, 0, default);
-        var v = _locks.Current;
-        foreach (int name in classes)
+        switch (_state.Row)
         {
-            var cls = v.FindClass(name);
-            if (cls is null) continue;
-            int w = inHardirq ? LockUsage.EnabledHardirq : LockUsage.EnabledSoftirq;
-            foreach (int bit in (ReadOnlySpan<int>)[w, w + 1])
-                if (cls.Has(bit))
-                    return (name, bit, cls.FirstUse[bit]);
+            case RowType.WorkStart:
+                return (Span.WorkItem, -1, 0);
+            case RowType.CallEntry when chunk.Kind[row] == EventKind.Function:
+                return (Span.FunctionTracer, -1, 0);
+            case RowType.CallEntry:
+                var stack = _state.Stack(context);
+                return stack.Count == 0 ? (Span.SingleRow, -1, 0) : (Span.Frame, stack.Count - 1, stack[^1].EntryNs);
+            default:
+                return (Span.SingleRow, -1, 0);
         }
-        return (0, 0, default);
     }
 
-    /// <summary>A lock acquired while serving an irq inside a rule operation's frame, whose class is irq-unsafe for it.</summary>
-    void CheckAcquisitionInFreePath(EventChunk chunk, int row, in CpuContextView context)
+    bool StillInside(ActiveOp op, in CpuContextView context)
     {
-        var stack = _state.Stack(context);
-        if (stack.Count == 0) return;
+        switch (op.Span)
+        {
+            case Span.Frame:
+                var stack = _state.Stack(context);
+                return stack.Count > op.Depth && stack[op.Depth].EntryNs == op.FrameNs && stack[op.Depth].Function == op.Function;
+            case Span.WorkItem:
+                return _state.Row != RowType.WorkStart && context.WorkFunction == op.Function;
+            case Span.FunctionTracer:
+                switch (_state.Row)
+                {
+                    case RowType.CallEntry:
+                    case RowType.CallLeaf:
+                        if (!op.CallTree.Contains(_state.RowCaller)) return false;
+                        op.CallTree.Add(_state.RowFunction);
+                        return true;
+                    case RowType.IrqBoundary:
+                    case RowType.RcuInvokeCallback:
+                    case RowType.WorkStart:
+                    case RowType.WorkEnd:
+                    case RowType.SchedSwitch:
+                    case RowType.Lost:
+                        return false;
+                    default:
+                        return true;
+                }
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>A lock class taken inside a followed free operation: unsafe when its usage conflicts with the context.</summary>
+    void CheckAcquisition(ActiveOp op, int className, EventChunk chunk, int row, in CpuContextView context)
+    {
         bool inHardirq = context.Context is ExecContext.HardIrq or ExecContext.Nmi;
         if (!inHardirq && !_state.RowServingSoftirq) return;
-        int task = TraceState.TaskKey(context);
-        foreach (var frame in stack)
-            if (_reportedFrames.Contains((task, frame.EntryNs)))
-                return; // already part of a report
-        for (int i = stack.Count - 1; i >= 0; i--)
-        {
-            var frame = stack[i];
-            if (!_rulesByOperation.TryGetValue(frame.Function, out var opRules)) continue;
-            var name = chunk.GetText(row, _state.Keys.Name);
-            if (name.IsEmpty) return;
-            var cls = _locks.Current.FindClass(_names.Intern(name));
-            if (cls is null) return;
-            int w = inHardirq ? LockUsage.EnabledHardirq : LockUsage.EnabledSoftirq;
-            int bit = cls.Has(w) ? w : cls.Has(w + 1) ? w + 1 : -1;
-            if (bit < 0) return;
-            var rule = opRules.FirstOrDefault(r => r.Check == FreeRule.ContextCheck);
-            if (rule is null) return;
-            var ev = _state.Ref(chunk, row, context);
-            var conflict = cls.FirstUse[bit];
-            string opName = _names[frame.Function];
-            var sb = new StringBuilder();
-            sb.Append(opName).Append("() (entered at ").Append(frame.EntryNs).Append(" ns) ran in ").Append(context.Context.Name())
-              .Append(" context and took ").Append(_names[cls.Name]).Append(", registered {").Append(LockUsage.Name(bit))
-              .Append("} at ").Append(conflict.Describe(_names)).Append("; acquisition ").Append(ev.Describe(_names))
-              .Append(". Why: ").Append(rule.Reason).Append(". Fix: ").Append(rule.Fix).Append(". Source: ").Append(rule.Source);
-            _found.Add(new UnsafeFree(ev with { TsNs = frame.EntryNs }, opName, rule.ObjectKind, "", rule, _names[cls.Name], conflict, sb.ToString()));
-            _reportedFrames.Add((task, frame.EntryNs));
-            return;
-        }
+        if (op.ReportedClasses.Contains(className)) return;
+        var cls = _locks.Current.FindClass(className);
+        if (cls is null) return;
+        int w = inHardirq ? LockUsage.EnabledHardirq : LockUsage.EnabledSoftirq;
+        int bit = cls.Has(w) ? w : cls.Has(w + 1) ? w + 1 : -1;
+        if (bit < 0) return;
+        op.ReportedClasses.Add(className);
+        op.Rows++;
+        var ev = _state.Ref(chunk, row, context);
+        var conflict = cls.FirstUse[bit];
+        string irq = inHardirq ? "HARDIRQ" : "SOFTIRQ";
+        var sb = new StringBuilder();
+        AppendOperation(sb, op);
+        sb.Append("; its free path took ").Append(_names[className]).Append(" at ").Append(ev.TsNs).Append(" ns");
+        if (ev.Function != 0 && ev.Function != op.Function) sb.Append(" in ").Append(_names[ev.Function]);
+        if (ev.Line > 0) sb.Append(" (line ").Append(ev.Line).Append(')');
+        sb.Append(", a class registered {").Append(LockUsage.Name(bit)).Append("} at ").Append(conflict.Describe(_names))
+          .Append(" — lockdep: inconsistent {").Append(LockUsage.Name(bit)).Append("} -> {IN-").Append(irq).Append("-W} usage; ")
+          .Append("an interrupt taking it on a CPU where a task holds it with ").Append(irq.ToLowerInvariant()).Append("s enabled deadlocks");
+        AppendRule(sb, op.Rule);
+        _found.Add(new UnsafeFree(ev, _names[op.Function], op.Rule.ObjectKind, op.ObjectKey, op.Rule, _names[className], conflict, sb.ToString()));
     }
+
+    /// <summary>An operation in a forbidden context that took no conflicting lock is still one unsafe free (e.g. vfree in softirq).</summary>
+    void Finish(ActiveOp op)
+    {
+        if (op.Rows > 0 || !op.Forbidden) return;
+        var sb = new StringBuilder();
+        AppendOperation(sb, op);
+        sb.Append("; forbidden there by rule ").Append(op.Rule.Id).Append(" (kernel ").Append(op.Rule.Kernels).Append(')');
+        AppendRule(sb, op.Rule);
+        _found.Add(new UnsafeFree(op.Entry, _names[op.Function], op.Rule.ObjectKind, op.ObjectKey, op.Rule, "", default, sb.ToString()));
+    }
+
+    void AppendOperation(StringBuilder sb, ActiveOp op)
+    {
+        var e = op.Entry;
+        sb.Append(_names[op.Function]).Append("()");
+        if (op.ObjectKey.Length > 0) sb.Append(" of ").Append(op.Rule.ObjectKind).Append(' ').Append(op.ObjectKey);
+        sb.Append(" ran in ").Append(e.Context.Name()).Append(" context on cpu ").Append(e.Cpu).Append(", ")
+          .Append(_names[e.Comm]).Append('/').Append(e.Pid);
+        if (e.RcuCallback != 0) sb.Append(", inside RCU callback ").Append(_names[e.RcuCallback]);
+        else if (e.ServingSoftirq) sb.Append(", serving a softirq");
+        if (e.WorkFunction != 0) sb.Append(", in work item ").Append(_names[e.WorkFunction]);
+        if (e.Caller != 0 && e.Caller != op.Function) sb.Append(", called from ").Append(_names[e.Caller]);
+        sb.Append(", entered at ").Append(e.TsNs).Append(" ns");
+        if (e.Line > 0) sb.Append(" (line ").Append(e.Line).Append(')');
+    }
+
+    static void AppendRule(StringBuilder sb, FreeRule rule)
+        => sb.Append(". Why: ").Append(rule.Reason).Append(". Fix: ").Append(rule.Fix).Append(". Rule ").Append(rule.Id)
+             .Append(", source: ").Append(rule.Source);
 
     UnsafeFree? CheckHeldLockFreed(EventChunk chunk, int row, in CpuContextView context, FreeRule rule, int op)
     {
@@ -241,47 +309,16 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
         if (!v.AnyHeld || !TraceState.TryGetAddress(chunk, row, _state.Keys.Ptr, out ulong ptr) || ptr == 0)
             return null;
         ulong size = _lifetimes.TryGetObjectSize(ptr, out long s) && s > 0 ? (ulong)s : 1;
-        foreach (var (task, held) in v.AllHeld())
+        foreach (var (_, held) in v.AllHeld())
         {
             if (held.Instance < ptr || held.Instance >= ptr + size) continue;
             var ev = _state.Ref(chunk, row, context);
             string cls = _names[v.Classes[held.Class].Name];
             string evidence = $"{_names[op]}(0x{ptr:x}, {size} bytes) {ev.Describe(_names)} frees the lock {cls} at 0x{held.Instance:x} " +
-                $"while it is held (acquired {held.Acquired.Describe(_names)}). Why: {rule.Reason}. Fix: {rule.Fix}. Source: {rule.Source}";
+                $"while it is held (acquired {held.Acquired.Describe(_names)}). Why: {rule.Reason}. Fix: {rule.Fix}. Rule {rule.Id}, source: {rule.Source}";
             return new UnsafeFree(ev, _names[op], rule.ObjectKind, $"0x{ptr:x}", rule, cls, held.Acquired, evidence);
         }
         return null;
-    }
-
-    bool IsInsideReported(in CpuContextView context)
-    {
-        var stack = _state.Stack(context);
-        int task = TraceState.TaskKey(context);
-        // The current function is the stack top (graph/kprobe entry); anything below it that was reported encloses it.
-        for (int i = stack.Count - 2; i >= 0; i--)
-            if (_reportedFrames.Contains((task, stack[i].EntryNs)))
-                return true;
-        return _state.RowCaller != 0 && _reportedByLevel.TryGetValue(TraceState.LevelKey(context), out int fn) && fn == _state.RowCaller;
-    }
-
-    void MarkReported(in CpuContextView context)
-    {
-        var stack = _state.Stack(context);
-        if (stack.Count > 0 && _state.Row is RowType.CallEntry)
-            _reportedFrames.Add((TraceState.TaskKey(context), stack[^1].EntryNs));
-        if (_state.RowFunction != 0)
-            _reportedByLevel[TraceState.LevelKey(context)] = _state.RowFunction;
-    }
-
-    void AppendWhere(StringBuilder sb, in EventRef ev)
-    {
-        sb.Append(" on cpu ").Append(ev.Cpu).Append(", ").Append(_names[ev.Comm]).Append('/').Append(ev.Pid);
-        if (ev.RcuCallback != 0) sb.Append(", inside RCU callback ").Append(_names[ev.RcuCallback]);
-        else if (ev.ServingSoftirq) sb.Append(", serving a softirq");
-        if (ev.WorkFunction != 0) sb.Append(", in work item ").Append(_names[ev.WorkFunction]);
-        if (ev.Caller != 0) sb.Append(", called from ").Append(_names[ev.Caller]);
-        sb.Append(" at ").Append(ev.TsNs).Append(" ns");
-        if (ev.Line > 0) sb.Append(" (line ").Append(ev.Line).Append(')');
     }
 
     /// <summary>The freed object's key from the row's arguments: a cache/memcg name, else the first pointer argument.</summary>
@@ -295,7 +332,7 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
             int key = chunk.FieldKey[f];
             if (key == _state.Keys.ProbeFunc || key == _state.Keys.CallSite || key == _state.Keys.Function
                 || key == _state.Keys.Func || key == _state.Keys.Ip || key == _state.Keys.ParentIp) continue;
-            if (chunk.FieldTypes[f] == FieldType.Hex) return $"0x{(ulong)chunk.FieldValue[f]:x}";
+            if (chunk.FieldTypes[f] == FieldType.Hex && chunk.FieldValue[f] != 0) return $"0x{(ulong)chunk.FieldValue[f]:x}";
         }
         return "";
     }

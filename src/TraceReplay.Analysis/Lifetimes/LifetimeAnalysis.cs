@@ -25,11 +25,20 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
     readonly Dictionary<string, Lifetime> _memcgs = new(StringComparer.Ordinal);
     readonly Dictionary<string, Lifetime> _caches = new(StringComparer.Ordinal);
     readonly Dictionary<int, (string Key, long Ns)> _createInFlight = new();
+    /// <summary>Per task, the caches whose kmem_cache_destroy is running (nested: root, then clones).</summary>
+    readonly Dictionary<int, List<string>> _destroying = new();
+    /// <summary>Per task, an open alias window: the root destroy dropped slab_mutex with the cache still listed (3.18).</summary>
+    readonly Dictionary<int, (long SinceNs, string Key, int Pid)> _doomedWindows = new();
+    /// <summary>Per task, a __kmem_cache_alias seen without return values: decided by the task's next event.</summary>
+    readonly Dictionary<int, (bool Graph, EventRef Ref, long WindowNs, string DoomedKey, int DoomedPid)> _aliasCandidates = new();
+    /// <summary>Per task, the last function-tracer function (to tell a root's __kmem_cache_shutdown from a clone's).</summary>
+    readonly Dictionary<int, int> _lastFunction = new();
     readonly List<Anomaly> _anomalies = new();
     NameTable _names = null!;
     TraceInfo _info = null!;
     int _kmemCacheCreate, _kmemCacheDestroy, _memcgCreate, _memcgCreate38, _memcgFree;
-    int _ret, _s, _cachep, _memcg;
+    int _cleanupParams, _shutdown, _alias;
+    int _ret, _s, _cachep, _memcg, _arg1;
 
     public long UnknownFrees { get; private set; }
     /// <summary>Frees of an already freed slab pointer with no traced allocation in between (untraced reuse; not flagged).</summary>
@@ -55,6 +64,9 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         public int DyingTask;
         public bool DestroyInFlight;
         public long FreedNs = -1;
+        public int Refs = 1;
+        /// <summary>The running destroy dropped the last reference: it frees the cache when it returns.</summary>
+        public bool DestroyFreed;
     }
 
     public void Begin(TraceInfo info, NameTable names)
@@ -66,6 +78,10 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         _memcgs.Clear();
         _caches.Clear();
         _createInFlight.Clear();
+        _destroying.Clear();
+        _doomedWindows.Clear();
+        _aliasCandidates.Clear();
+        _lastFunction.Clear();
         _anomalies.Clear();
         UnknownFrees = 0;
         UnexplainedRefrees = 0;
@@ -78,6 +94,10 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         _s = names.Intern("s");
         _cachep = names.Intern("cachep");
         _memcg = names.Intern("memcg");
+        _arg1 = names.Intern("arg1");
+        _cleanupParams = names.Intern("memcg_cleanup_cache_params");
+        _shutdown = names.Intern("__kmem_cache_shutdown");
+        _alias = names.Intern("__kmem_cache_alias");
     }
 
     /// <summary>Size of a live (or recently freed) object, for the held-lock-freed check.</summary>
@@ -90,6 +110,7 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
 
     public void OnEvent(EventChunk chunk, int row, in CpuContextView context)
     {
+        if (_aliasCandidates.Count > 0) ResolveAliasCandidate(chunk, row, context);
         switch (_state.Row)
         {
             case RowType.Kmalloc:
@@ -262,14 +283,74 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
     void OnCall(EventChunk chunk, int row, in CpuContextView context)
     {
         int fn = _state.RowFunction;
+        int task = TraceState.TaskKey(context);
+        int previous = _lastFunction.GetValueOrDefault(task);
+        if (chunk.Kind[row] == EventKind.Function) _lastFunction[task] = fn;
         if (fn == _kmemCacheCreate)
-            _createInFlight[TraceState.TaskKey(context)] = (CacheArgKey(chunk, row), chunk.TsNs[row]);
+            _createInFlight[task] = (CacheArgKey(chunk, row), chunk.TsNs[row]);
         else if (fn == _kmemCacheDestroy)
             OnCacheDestroyStart(chunk, row, context);
+        else if (fn == _cleanupParams && (_destroying.TryGetValue(task, out var d) && d.Count > 0
+                                          || chunk.Kind[row] == EventKind.Function && _state.RowCaller == _kmemCacheDestroy))
+            // kmem_cache_destroy set refcount 0 and memcg_cleanup_cache_params drops slab_mutex: the cache is still on
+            // slab_caches and find_mergeable() can hand it to a concurrent kmem_cache_create (kernel.md §2.3).
+            _doomedWindows[task] = (chunk.TsNs[row], d is { Count: > 0 } ? d[0] : "", context.Pid);
+        else if (fn == _shutdown && _doomedWindows.ContainsKey(task) && IsRootShutdown(chunk, row, context, previous))
+            _doomedWindows.Remove(task);
+        else if (fn == _alias && chunk.Kind[row] != EventKind.Kprobe && _doomedWindows.Count > 0)
+            OnAliasWithoutReturnValue(chunk, row, context, task);
         else if ((fn == _memcgCreate || fn == _memcgCreate38) && MemcgArgKey(chunk, row) is { Length: > 0 } mk)
             OnMemcgCreate(mk, chunk.TsNs[row]);
         else if (fn == _memcgFree && MemcgArgKey(chunk, row) is { Length: > 0 } fk)
             OnMemcgFree(fk, chunk, row, context);
+    }
+
+    /// <summary>The root cache's own shutdown (after its clones): the graph stack holds one destroy frame, or the function
+    /// tracer's previous call on the task was not a (clone's) kmem_cache_destroy.</summary>
+    bool IsRootShutdown(EventChunk chunk, int row, in CpuContextView context, int previousFunction)
+    {
+        if (chunk.Kind[row] == EventKind.Function)
+            return previousFunction != _kmemCacheDestroy;
+        int destroys = 0;
+        foreach (var f in _state.Stack(context))
+            if (f.Function == _kmemCacheDestroy) destroys++;
+        return destroys <= 1;
+    }
+
+    void OnAliasWithoutReturnValue(EventChunk chunk, int row, in CpuContextView context, int task)
+    {
+        foreach (var (owner, w) in _doomedWindows)
+        {
+            if (owner == task) continue;
+            _aliasCandidates[task] = (chunk.Kind[row] != EventKind.Function, _state.Ref(chunk, row, context), w.SinceNs, w.Key, w.Pid);
+            return;
+        }
+    }
+
+    /// <summary>
+    /// Without return values, __kmem_cache_alias found a cache exactly when kmem_cache_create then allocates no new
+    /// struct kmem_cache (a kmem_cache_alloc on the task). Function tracer: the task's next event decides and dates the
+    /// return; function_graph: the return of kmem_cache_create does.
+    /// </summary>
+    void ResolveAliasCandidate(EventChunk chunk, int row, in CpuContextView context)
+    {
+        int task = TraceState.TaskKey(context);
+        if (!_aliasCandidates.TryGetValue(task, out var c) || _state.RowFunction == _alias && _state.Row is RowType.CallEntry or RowType.CallLeaf)
+            return;
+        if (_state.Row == RowType.KmemCacheAlloc)
+        {
+            _aliasCandidates.Remove(task);
+            return;
+        }
+        if (c.Graph && !(_state.Row == RowType.CallExit && _state.RowFunction == _kmemCacheCreate))
+            return;
+        _aliasCandidates.Remove(task);
+        string key = c.DoomedKey.Length > 0 ? c.DoomedKey : $"doomed-by-pid-{c.DoomedPid}";
+        _anomalies.Add(new Anomaly(AnomalyKind.Alias, "kmem_cache", key, chunk.TsNs[row], context.Cpu,
+            $"kmem_cache_create aliased (__kmem_cache_alias found a mergeable cache at {c.Ref.TsNs} ns, no new struct kmem_cache was " +
+            $"allocated) while task {c.DoomedPid}'s kmem_cache_destroy had dropped slab_mutex in memcg_cleanup_cache_params since " +
+            $"{c.WindowNs} ns with the doomed cache still on slab_caches: the alias gets a cache about to be freed (fixed by " +
+            $"'memcg: zap memcg_slab_caches and memcg_slab_mutex'); {c.Ref.Describe(_names)}", c.WindowNs));
     }
 
     void OnReturn(EventChunk chunk, int row, in CpuContextView context)
@@ -279,34 +360,44 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         if (fn == _kmemCacheCreate && chunk.Kind[row] == EventKind.Kretprobe)
         {
             _createInFlight.Remove(task);
-            if (!TraceState.TryGetAddress(chunk, row, _ret, out ulong p) || p == 0) return;
+            if (!TryReturnValue(chunk, row, out ulong p) || p == 0) return;
             string key = $"0x{p:x}";
             if (_caches.TryGetValue(key, out var l) && l.FreedNs < 0)
             {
+                l.Refs++;
                 if (l.DestroyInFlight)
                     _anomalies.Add(new Anomaly(AnomalyKind.Alias, "kmem_cache", key, chunk.TsNs[row], context.Cpu,
                         $"kmem_cache_create returned {key}, a cache whose kmem_cache_destroy (started {l.DyingNs} ns by task {l.DyingTask}) " +
-                        $"already passed its refcount check and has not returned: the new user aliases a doomed cache (fixed by Davydov's " +
+                        $"already passed its refcount check and has not returned: the new user aliases a doomed cache (fixed by " +
                         $"'memcg: zap memcg_slab_caches and memcg_slab_mutex'); {_state.Ref(chunk, row, context).Describe(_names)}", l.DyingNs));
-                return; // an alias of a live cache (refcount++)
+                return;
             }
             _caches[key] = new Lifetime(key, chunk.TsNs[row]);
         }
-        else if (fn == _kmemCacheDestroy)
+        else if (fn == _kmemCacheDestroy && _destroying.TryGetValue(task, out var stack) && stack.Count > 0)
         {
-            foreach (var l in _caches.Values)
-                if (l.DestroyInFlight && l.DyingTask == task)
-                {
-                    l.DestroyInFlight = false;
-                    l.FreedNs = chunk.TsNs[row];
-                    break;
-                }
+            string key = stack[^1];
+            stack.RemoveAt(stack.Count - 1);
+            if (stack.Count == 0) _doomedWindows.Remove(task);
+            if (_caches.TryGetValue(key, out var l) && l.DestroyInFlight)
+            {
+                l.DestroyInFlight = false;
+                l.Refs--;
+                if (l.DestroyFreed || l.Refs <= 0) l.FreedNs = chunk.TsNs[row];
+            }
         }
     }
 
     void OnCacheDestroyStart(EventChunk chunk, int row, in CpuContextView context)
     {
         string key = CacheArgKey(chunk, row);
+        int task = TraceState.TaskKey(context);
+        bool hasReturn = chunk.Kind[row] != EventKind.Function && _state.Row != RowType.CallLeaf;
+        if (hasReturn)
+        {
+            if (!_destroying.TryGetValue(task, out var stack)) _destroying[task] = stack = new List<string>(4);
+            stack.Add(key);
+        }
         if (key.Length == 0) return;
         if (!_caches.TryGetValue(key, out var l))
             _caches[key] = l = new Lifetime(key, -1);
@@ -317,18 +408,25 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
             return;
         }
         l.DyingNs = chunk.TsNs[row];
-        l.DyingTask = TraceState.TaskKey(context);
-        l.DestroyInFlight = chunk.Kind[row] != EventKind.Function && _state.Row != RowType.CallLeaf;
-        if (!l.DestroyInFlight) l.FreedNs = chunk.TsNs[row];
+        l.DyingTask = context.Pid;
+        // A destroy of the last reference frees the cache even if a racing create took a new one meanwhile (the 3.18 bug).
+        l.DestroyFreed = l.Refs <= 1;
+        l.DestroyInFlight = hasReturn;
+        if (!hasReturn && --l.Refs <= 0) l.FreedNs = chunk.TsNs[row];
     }
+
+    bool TryReturnValue(EventChunk chunk, int row, out ulong value)
+        => TraceState.TryGetAddress(chunk, row, _ret, out value) || TraceState.TryGetAddress(chunk, row, _arg1, out value);
 
     string CacheArgKey(EventChunk chunk, int row)
     {
-        if (TraceState.TryGetAddress(chunk, row, _s, out ulong p) || TraceState.TryGetAddress(chunk, row, _cachep, out p))
-            return $"0x{p:x}";
+        if (TraceState.TryGetAddress(chunk, row, _s, out ulong p) || TraceState.TryGetAddress(chunk, row, _cachep, out p)
+            || TraceState.TryGetAddress(chunk, row, _arg1, out p))
+            return p == 0 ? "" : $"0x{p:x}";
         return "";
     }
 
     string MemcgArgKey(EventChunk chunk, int row)
-        => TraceState.TryGetAddress(chunk, row, _memcg, out ulong p) ? $"0x{p:x}" : "";
+        => TraceState.TryGetAddress(chunk, row, _memcg, out ulong p) || TraceState.TryGetAddress(chunk, row, _arg1, out p)
+            ? (p == 0 ? "" : $"0x{p:x}") : "";
 }

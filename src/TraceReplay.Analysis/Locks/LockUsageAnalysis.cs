@@ -29,6 +29,9 @@ public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IRepl
     public LockValidator Current => _state.RowCounts[(int)RowType.LockAcquire] > 0 ? _traced : _inferred;
     public bool UsesInferredLocks => _state.RowCounts[(int)RowType.LockAcquire] == 0;
 
+    /// <summary>Lock classes (name ids) a lock-taking function of the rule table takes; empty for other functions.</summary>
+    public int[] ClassesTakenBy(int function) => _lockFunctions.TryGetValue(function, out var c) ? c : [];
+
     public void Begin(TraceInfo info, NameTable names)
     {
         _info = info;

@@ -68,13 +68,7 @@ public static class ConsoleLogReader
                     if (data[..3].SequenceEqual("\uFEFF"u8)) start = 3;
                     first = false;
                 }
-                while (true)
-                {
-                    int nl = data[start..].IndexOf((byte)'\n');
-                    if (nl < 0) break;
-                    segmenter.Line(data.Slice(start, nl), ++lineNumber);
-                    start += nl + 1;
-                }
+                ScanLines(segmenter, data, ref start, ref lineNumber);
                 if (eof)
                 {
                     if (start < filled) segmenter.Line(data[start..], ++lineNumber);
@@ -112,19 +106,51 @@ public static class ConsoleLogReader
         return Build(segmenter, source, traceName, errors, lineNumber, consumedBytes);
     }
 
+    /// <summary>
+    /// Feeds the complete lines of <paramref name="data"/> from <paramref name="start"/> on. While no report is open,
+    /// lines that cannot start one are skipped in bulk (only their newlines are counted); the line before a
+    /// candidate is fed too, so a DEBUG_LOCKS_WARN_ON(...) printed just before its WARNING is not lost.
+    /// </summary>
+    static void ScanLines(ReportSegmenter segmenter, ReadOnlySpan<byte> data, ref int start, ref long lineNumber)
+    {
+        while (true)
+        {
+            if (!segmenter.HasOpenReports)
+            {
+                var rest = data[start..];
+                int candidate = ReportSegmenter.NextCandidateLine(rest);
+                if (candidate < 0)
+                {
+                    int lastNl = rest.LastIndexOf((byte)'\n');
+                    if (lastNl >= 0)
+                    {
+                        lineNumber += rest[..(lastNl + 1)].Count((byte)'\n');
+                        start += lastNl + 1;
+                    }
+                    return;
+                }
+                if (candidate > 0)
+                {
+                    int previous = rest[..(candidate - 1)].LastIndexOf((byte)'\n') + 1;
+                    lineNumber += rest[..previous].Count((byte)'\n');
+                    start += previous;
+                }
+            }
+            int nl = data[start..].IndexOf((byte)'\n');
+            if (nl < 0) return;
+            segmenter.Line(data.Slice(start, nl), ++lineNumber);
+            start += nl + 1;
+        }
+    }
+
     /// <summary>Reads a whole log held in memory (tests, small inputs).</summary>
     public static ConsoleLogResult Read(ReadOnlySpan<byte> text, string source, string traceName, IngestErrorLog errors)
     {
         var segmenter = new ReportSegmenter();
         long lineNumber = 0;
         int start = text.StartsWith("\uFEFF"u8) ? 3 : 0;
-        while (start < text.Length)
-        {
-            int nl = text[start..].IndexOf((byte)'\n');
-            int end = nl < 0 ? text.Length : start + nl;
-            segmenter.Line(text[start..end], ++lineNumber);
-            start = end + 1;
-        }
+        ScanLines(segmenter, text, ref start, ref lineNumber);
+        if (start < text.Length) segmenter.Line(text[start..], ++lineNumber);
         segmenter.Finish();
         return Build(segmenter, source, traceName, errors, lineNumber, text.Length);
     }

@@ -196,11 +196,11 @@ public static class ReportParser
                 else _marker = t[1..^1].ToString();
                 return;
             }
-            if (_section is not null && Frame(s, t)) return;
-            Header(s, t);
+            if (_section is not null && Frame(t)) return;
+            Header(t);
         }
 
-        bool Frame(ReadOnlySpan<char> s, ReadOnlySpan<char> t)
+        bool Frame(ReadOnlySpan<char> t)
         {
             if (LockdepSyntax.TryParseArmFrame(t, out string func, out var caller))
             {
@@ -233,7 +233,7 @@ public static class ReportParser
             _armPendingFunc = null;
         }
 
-        void Header(ReadOnlySpan<char> s, ReadOnlySpan<char> t)
+        void Header(ReadOnlySpan<char> t)
         {
             // stack traces
             if (t.StartsWith("Call Trace:") || t.StartsWith("Call trace:") || t.StartsWith("Backtrace:"))
@@ -329,16 +329,18 @@ public static class ReportParser
             return true;
         }
 
+        /// <summary>Task-line verbs (lockdep.md §3.2) and the role of the lock line that follows.</summary>
+        static readonly (string Verb, string? Role)[] Verbs =
+        [
+            (" is trying to acquire lock:", "acquire"), (" is trying to acquire:", "acquire"), (" takes:", "takes"),
+            (" just changed the state of lock:", "changed"), (" is trying to lock:", "acquire"),
+            (" is trying to release lock (", "release"), (" is trying to contend lock (", "contend"),
+            (" is freeing memory ", "freed"), (" is leaving the kernel with locks still held!", null),
+        ];
+
         bool TaskLine(ReadOnlySpan<char> t)
         {
-            (string verb, string? role)[] verbs =
-            [
-                (" is trying to acquire lock:", "acquire"), (" is trying to acquire:", "acquire"), (" takes:", "takes"),
-                (" just changed the state of lock:", "changed"), (" is trying to lock:", "acquire"),
-                (" is trying to release lock (", "release"), (" is trying to contend lock (", "contend"),
-                (" is freeing memory ", "freed"), (" is leaving the kernel with locks still held!", null),
-            ];
-            foreach (var (verb, role) in verbs)
+            foreach (var (verb, role) in Verbs)
             {
                 int k = t.IndexOf(verb);
                 if (k <= 0) continue;

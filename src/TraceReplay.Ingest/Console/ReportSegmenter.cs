@@ -22,13 +22,14 @@ public sealed class RawReport
 /// lines are other output and are passed over, so reports from different tasks/CPUs may interleave). It ends at the
 /// next report start, at the first line after its call trace that is not part of a trace (frame, context marker,
 /// register dump, "---[ end trace"), at KASAN's closing bar, after a held-lock list for the stackless
-/// "returning to user space" report, after a printk-time gap of more than 10 s, or after <see cref="MaxLines"/> lines.
+/// "returning to user space" report, after a printk-time gap of more than 5 s (or time going back by more than 1 s, a reboot), or after <see cref="MaxLines"/> lines.
 /// Only report lines are ever materialised as strings.
 /// </summary>
 public sealed class ReportSegmenter
 {
-    public const int MaxLines = 4000;
-    const long MaxGapNs = 10_000_000_000;
+    public const int MaxLines = 1500;
+    const long MaxGapNs = 5_000_000_000;
+    const long MaxBackwardsNs = 1_000_000_000;
 
     readonly List<OpenReport> _open = new();
     readonly List<RawReport> _done = new();
@@ -37,6 +38,24 @@ public sealed class ReportSegmenter
     long _debugLocksLine = -10;
 
     public IReadOnlyList<RawReport> Reports => _done;
+
+    /// <summary>True while a report is collecting lines: every line must then be looked at.</summary>
+    public bool HasOpenReports => _open.Count > 0;
+
+    /// <summary>
+    /// Offset of the first line of <paramref name="text"/> that could start a report (its bytes hold "G: " of
+    /// "WARNING: "/"BUG: " or "O: " of "INFO: "), or -1. Lets the reader skip plain output at memory speed while no
+    /// report is open; a DEBUG_LOCKS_WARN_ON line just before such a line must still be fed (see the reader).
+    /// </summary>
+    public static int NextCandidateLine(ReadOnlySpan<byte> text)
+    {
+        int g = text.IndexOf("G: "u8);
+        var head = g < 0 ? text : text[..g];
+        int o = head.IndexOf("O: "u8);
+        int hit = o >= 0 ? o : g;
+        if (hit < 0) return -1;
+        return text[..hit].LastIndexOf((byte)'\n') + 1;
+    }
 
     /// <summary>Feeds one line (without its newline). <paramref name="lineNumber"/> is 1-based.</summary>
     public void Line(ReadOnlySpan<byte> line, long lineNumber)
@@ -137,7 +156,8 @@ public sealed class ReportSegmenter
                 Report.Problems.Add($"cut after {MaxLines} lines");
                 return Verdict.EndedBefore;
             }
-            if (env.TimestampNs >= 0 && _lastTs >= 0 && env.TimestampNs - _lastTs > MaxGapNs)
+            if (env.TimestampNs >= 0 && _lastTs >= 0
+                && (env.TimestampNs - _lastTs > MaxGapNs || _lastTs - env.TimestampNs > MaxBackwardsNs))
             {
                 if (Phase == Phase.Body && ExpectsTrace)
                     Report.Problems.Add($"truncated: printk time gap before line {lineNumber}");

@@ -67,6 +67,9 @@ public static class ReportStart
         if (t.StartsWith("KASAN: "u8)) return LockdepKind.Kasan;
         if (t.StartsWith("workqueue leaked lock or atomic"u8)) return LockdepKind.WorkqueueLeakedLock;
         if (t.StartsWith("MAX_"u8) && t.IndexOf(" too low!"u8) > 0) return LockdepKind.LockdepLimit;
+        // lockdep self-diagnostics without a banner (lockdep.md §4.13)
+        if (t.StartsWith("looking up invalid subclass"u8) || (t.StartsWith("key "u8) && t.IndexOf(" has not been registered!"u8) > 0))
+            return LockdepKind.LockingBug;
         return Common(t);
     }
 

@@ -13,35 +13,36 @@ namespace TraceReplay.Ingest.Console;
 /// </summary>
 public static partial class SyzkallerTitle
 {
+    const RegexOptions Opts = RegexOptions.CultureInvariant | RegexOptions.Compiled;
     const string Pc = @"\[\<?(?:0x)?[0-9a-f]+\>?\]";
     const string Func = @"([a-zA-Z0-9_]+)(?:\.|\+)";
 
-    static readonly Regex AtPcOptional = new($"at: (?:{Pc} +)?{Func}", RegexOptions.CultureInvariant);
-    static readonly Regex AtPcRequired = new($"at: {Pc} +{Func}", RegexOptions.CultureInvariant);
-    static readonly Regex AtNoPc = new($"at: {Func}", RegexOptions.CultureInvariant);
-    static readonly Regex AtOptSpacePc = new($"at:(?: {Pc})? +{Func}", RegexOptions.CultureInvariant);
-    static readonly Regex PcFunc = new($"{Pc} +{Func}", RegexOptions.CultureInvariant);
-    static readonly Regex CallTrace = new(@"(?:Call (?:T|t)race:)|(?:Backtrace:)", RegexOptions.CultureInvariant);
-    static readonly Regex WhichBecame = new(@"which became (?:.*) at:", RegexOptions.CultureInvariant);
+    static readonly Regex AtPcOptional = new($"at: (?:{Pc} +)?{Func}", Opts);
+    static readonly Regex AtPcRequired = new($"at: {Pc} +{Func}", Opts);
+    static readonly Regex AtNoPc = new($"at: {Func}", Opts);
+    static readonly Regex AtOptSpacePc = new($"at:(?: {Pc})? +{Func}", Opts);
+    static readonly Regex PcFunc = new($"{Pc} +{Func}", Opts);
+    static readonly Regex CallTrace = new(@"(?:Call (?:T|t)race:)|(?:Backtrace:)", Opts);
+    static readonly Regex WhichBecame = new(@"which became (?:.*) at:", Opts);
     static readonly Regex RipFrame = new(
         $@"(?:IP|NIP|pc |PC is at):? (?:(?:[0-9]+:)?(?:{Pc} +){{0,2}}{Func}|(?:[0-9]+:)?0x[0-9a-f]+|(?:[0-9]+:)?{Pc} +\[< *\(null\)>\] +\(null\)|[0-9]+: +\(null\))|--- interrupt: [0-9]+ at {Func}",
-        RegexOptions.CultureInvariant);
-    static readonly Regex KasanIn = new($@"BUG: KASAN: (?:[a-z\-]+) in {Func}", RegexOptions.CultureInvariant);
-    static readonly Regex KasanInvalidFreeIn = new($@"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in {Func}", RegexOptions.CultureInvariant);
-    static readonly Regex KasanAccess = new(@"(Read|Write) (?:of size|at addr) (?:[0-9a-f]+)", RegexOptions.CultureInvariant);
-    static readonly Regex Source = new(@"([a-zA-Z0-9-_/.]+\.[a-z]+:[0-9]+)", RegexOptions.CultureInvariant);
-    static readonly Regex LastFunction = new(@"last function: ([a-zA-Z0-9_]+)$", RegexOptions.CultureInvariant);
-    static readonly Regex TimestampInTitle = new(@"\[ *[0-9]+\.[0-9]+\]", RegexOptions.CultureInvariant);
+        Opts);
+    static readonly Regex KasanIn = new($@"BUG: KASAN: (?:[a-z\-]+) in {Func}", Opts);
+    static readonly Regex KasanInvalidFreeIn = new($@"BUG: KASAN: (?:double-free or invalid-free|double-free|invalid-free) in {Func}", Opts);
+    static readonly Regex KasanAccess = new(@"(Read|Write) (?:of size|at addr) (?:[0-9a-f]+)", Opts);
+    static readonly Regex Source = new(@"([a-zA-Z0-9-_/.]+\.[a-z]+:[0-9]+)", Opts);
+    static readonly Regex LastFunction = new(@"last function: ([a-zA-Z0-9_]+)$", Opts);
+    static readonly Regex TimestampInTitle = new(@"\[ *[0-9]+\.[0-9]+\]", Opts);
 
     static readonly Regex[] FrameLine =
     [
-        new($@"^ *(?:{Pc} ){{0,2}}{Func}", RegexOptions.CultureInvariant),
-        new($@"^ *{Pc} \(([a-zA-Z0-9_.]+)\) from {Pc} \({Func}", RegexOptions.CultureInvariant),
+        new($@"^ *(?:{Pc} ){{0,2}}{Func}", Opts),
+        new($@"^ *{Pc} \(([a-zA-Z0-9_.]+)\) from {Pc} \({Func}", Opts),
     ];
     static readonly Regex StackStart = new(
         @"Call (?:T|t)race|Allocated:|Allocated by task [0-9]+:|Freed:|Freed by task [0-9]+:|[^k] backtrace:|Backtrace:|Uninit was stored to memory at",
-        RegexOptions.CultureInvariant);
-    static readonly Regex CorruptedLine = new($@"^( {Pc})? should_fail(slab)?(\.[a-z0-9.]+)?\+0x", RegexOptions.CultureInvariant);
+        Opts);
+    static readonly Regex CorruptedLine = new($@"^( {Pc})? should_fail(slab)?(\.[a-z0-9.]+)?\+0x", Opts);
 
     /// <summary>syzkaller's frame skip list (substring regexes), kept in its order.</summary>
     static readonly string[] SkipPatterns =
@@ -85,16 +86,32 @@ public static partial class SyzkallerTitle
         ["SYSC_", "SyS_", "sys_", "__x64_", "__ia32_", "__arm64_", "____sys_", "___sys_", "__sys_", "__se_", "__do_sys_",
          "compat_SYSC_", "compat_SyS_", "ksys_"];
 
-    static readonly Dictionary<string, Regex> SkipCache = new();
+    static readonly Dictionary<string, SkipMatcher> SkipCache = new();
 
-    static Regex Skip(params string[] extra)
+    static SkipMatcher Skip(params string[] extra)
     {
         string key = string.Join("|", extra);
         lock (SkipCache)
         {
-            if (!SkipCache.TryGetValue(key, out var re))
-                SkipCache[key] = re = new Regex(string.Join("|", SkipPatterns.Concat(extra)), RegexOptions.CultureInvariant);
-            return re;
+            if (!SkipCache.TryGetValue(key, out var m))
+                SkipCache[key] = m = new SkipMatcher(new Regex(string.Join("|", SkipPatterns.Concat(extra)), RegexOptions.CultureInvariant));
+            return m;
+        }
+    }
+
+    /// <summary>The skip regex with a memo: the same few hundred kernel functions recur in every report.</summary>
+    sealed class SkipMatcher(Regex regex)
+    {
+        readonly Dictionary<string, bool> _memo = new(StringComparer.Ordinal);
+
+        public bool IsMatch(string frame)
+        {
+            lock (_memo)
+            {
+                if (_memo.TryGetValue(frame, out bool skip)) return skip;
+                if (_memo.Count > 100_000) _memo.Clear();
+                return _memo[frame] = regex.IsMatch(frame);
+            }
         }
     }
 
@@ -176,6 +193,8 @@ public static partial class SyzkallerTitle
                     [new(CallTrace), Part.ParseStack], Skip());
             case LockdepKind.LockingBug:
             {
+                // "BUG: looking up invalid subclass", "BUG: key … has not been registered!": no syzkaller format, raw line
+                if (first.Contains("BUG: ", StringComparison.Ordinal)) return (RawLine(first), null, false);
                 if (first.Contains("lock_", StringComparison.Ordinal))
                     return Stack(lines, f => $"WARNING: locking bug in {f}", [new(RipFrame), Part.ParseStack],
                         [new(CallTrace), Part.ParseStack], Skip("lock_sock", "release_sock"));
@@ -270,14 +289,14 @@ public static partial class SyzkallerTitle
     }
 
     /// <summary>syzkaller's stack-frame extraction: parts matched in order, frames collected, first kept.</summary>
-    static (string, string?, bool) Stack(List<string> lines, Func<string, string> format, Part[] parts, Part[]? parts2, Regex skip)
+    static (string, string?, bool) Stack(List<string> lines, Func<string, string> format, Part[] parts, Part[]? parts2, SkipMatcher skip)
     {
         var (frame, ok) = Extract(lines, parts, skip);
         if (!ok && parts2 is not null) (frame, ok) = Extract(lines, parts2, skip);
         return (format(frame ?? "corrupted"), ok && frame is not null ? null : "no guilty frame in the stack", false);
     }
 
-    static (string? Frame, bool Ok) Extract(List<string> lines, Part[] parts, Regex skip)
+    static (string? Frame, bool Ok) Extract(List<string> lines, Part[] parts, SkipMatcher skip)
     {
         var frames = new List<string>();
         bool ok = true;
@@ -322,7 +341,7 @@ public static partial class SyzkallerTitle
         return (StripPrefix(frames[0]), ok);
     }
 
-    static void AppendFrames(List<string> frames, Match m, Regex skip)
+    static void AppendFrames(List<string> frames, Match m, SkipMatcher skip)
     {
         for (int g = 1; g < m.Groups.Count; g++)
         {

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using TraceReplay.Core.Events;
 
 namespace TraceReplay.Ingest.Ftrace;
@@ -18,17 +20,48 @@ public sealed partial class FtraceTextReader
             case EventKind.Kprobe:
             case EventKind.Kretprobe: ParseProbe(chunk, row, p, start); return;
         }
-        int ev = chunk.Event[row];
-        if (ev == _idSchedSwitch && p.IndexOf("prev_comm="u8) < 0) ParseSchedSwitchPlugin(chunk, row, p, start);
-        else if (ev == _idRcuUtilization) chunk.AddField(row, _keyS, FieldType.Text, 0, start, p.Length);
-        else if (_rcuNamedEvents.Contains(ev)) ParseRcuNamed(chunk, row, p, start);
-        else if (ev == _idRcuBarrier) ParseRcuBarrier(chunk, row, p, start);
-        else if (ev == _idRcuGracePeriod) ParseRcuGracePeriod(chunk, row, p, start);
-        else if (ev == _idLockAcquire) ParseLock(chunk, row, p, start, withFlags: true);
-        else if (ev == _idLockRelease || ev == _idLockContended || ev == _idLockAcquired) ParseLock(chunk, row, p, start, withFlags: false);
-        else if (ev == _idWqQueue || ev == _idWqActivate || ev == _idWqStart || ev == _idWqEnd) ParseWorkqueue(chunk, row, p, start);
-        else if ((ev == _idContentionBegin || ev == _idContentionEnd) && p.IndexOf((byte)'=') != 0) ParseContention(chunk, row, p, start);
-        else ParseKeyValues(chunk, row, p, start);
+        switch (GrammarOf(chunk.Event[row]))
+        {
+            case Grammar.SchedSwitch:
+                if (p.IndexOf("prev_comm="u8) < 0) ParseSchedSwitchPlugin(chunk, row, p, start);
+                else ParseKeyValues(chunk, row, p, start);
+                return;
+            case Grammar.WholeAsS: chunk.AddField(row, _keyS, FieldType.Text, 0, start, p.Length); return;
+            case Grammar.RcuNamed: ParseRcuNamed(chunk, row, p, start); return;
+            case Grammar.RcuBarrier: ParseRcuBarrier(chunk, row, p, start); return;
+            case Grammar.RcuGracePeriod: ParseRcuGracePeriod(chunk, row, p, start); return;
+            case Grammar.LockAcquire: ParseLock(chunk, row, p, start, withFlags: true); return;
+            case Grammar.Lock: ParseLock(chunk, row, p, start, withFlags: false); return;
+            case Grammar.Workqueue: ParseWorkqueue(chunk, row, p, start); return;
+            case Grammar.Contention: ParseContention(chunk, row, p, start); return;
+            default: ParseKeyValues(chunk, row, p, start); return;
+        }
+    }
+
+    enum Grammar : byte { Unset, KeyValue, SchedSwitch, WholeAsS, RcuNamed, RcuBarrier, RcuGracePeriod, LockAcquire, Lock, Workqueue, Contention }
+
+    /// <summary>Special grammar per event id, decided once per name.</summary>
+    Grammar[] _grammar = new Grammar[256];
+
+    Grammar GrammarOf(int ev)
+    {
+        if (ev >= _grammar.Length)
+            Array.Resize(ref _grammar, Math.Max(ev + 1, _grammar.Length * 2));
+        var g = _grammar[ev];
+        if (g != Grammar.Unset)
+            return g;
+        g = ev == _idSchedSwitch ? Grammar.SchedSwitch
+            : ev == _idRcuUtilization ? Grammar.WholeAsS
+            : _rcuNamedEvents.Contains(ev) ? Grammar.RcuNamed
+            : ev == _idRcuBarrier ? Grammar.RcuBarrier
+            : ev == _idRcuGracePeriod ? Grammar.RcuGracePeriod
+            : ev == _idLockAcquire ? Grammar.LockAcquire
+            : ev == _idLockRelease || ev == _idLockContended || ev == _idLockAcquired ? Grammar.Lock
+            : ev == _idWqQueue || ev == _idWqActivate || ev == _idWqStart || ev == _idWqEnd ? Grammar.Workqueue
+            : ev == _idContentionBegin || ev == _idContentionEnd ? Grammar.Contention
+            : Grammar.KeyValue;
+        _grammar[ev] = g;
+        return g;
     }
 
     /// <summary>
@@ -38,52 +71,104 @@ public sealed partial class FtraceTextReader
     /// </summary>
     void ParseKeyValues(EventChunk chunk, int row, ReadOnlySpan<byte> p, int baseOffset)
     {
-        int i = 0;
+        // Visits only the spaces and '=' signs (found 32 bytes at a time), not every byte. A field is emitted when
+        // the next token holding '=' (or the end) is reached.
+        var kv = new KeyValueState { KeyStart = -1 };
+        int tokenStart = 0;
+        int firstEq = -1;
         int n = p.Length;
-        while (i < n)
+        Span<byte> tail = stackalloc byte[32];
+        for (int block = 0; block < n; block += 32)
         {
-            while (i < n && p[i] == ' ') i++;
-            if (i >= n) break;
-            int tokenEnd = i;
-            int eq = -1;
-            while (tokenEnd < n && p[tokenEnd] != ' ')
+            uint spaces, equals;
+            if (block + 32 <= n)
             {
-                if (eq < 0 && p[tokenEnd] == '=') eq = tokenEnd;
-                tokenEnd++;
+                var v = Vector256.Create(p.Slice(block, 32));
+                spaces = Vector256.Equals(v, Vector256.Create((byte)' ')).ExtractMostSignificantBits();
+                equals = Vector256.Equals(v, Vector256.Create((byte)'=')).ExtractMostSignificantBits();
             }
-            if (eq <= i)
+            else
             {
-                i = tokenEnd;
-                continue;
+                tail.Clear();
+                p[block..].CopyTo(tail);
+                var v = Vector256.Create((ReadOnlySpan<byte>)tail);
+                uint valid = (1u << (n - block)) - 1;
+                spaces = Vector256.Equals(v, Vector256.Create((byte)' ')).ExtractMostSignificantBits() & valid;
+                equals = Vector256.Equals(v, Vector256.Create((byte)'=')).ExtractMostSignificantBits() & valid;
             }
-            int keyStart = i;
-            bool bracketed = p[keyStart] == '[';
-            if (bracketed) keyStart++;
-            if (keyStart == eq)
+            uint marks = spaces | equals;
+            while (marks != 0)
             {
-                i = tokenEnd;
-                continue;
+                int bit = BitOperations.TrailingZeroCount(marks);
+                marks &= marks - 1;
+                int at = block + bit;
+                if ((spaces & (1u << bit)) == 0)
+                {
+                    if (firstEq < 0) firstEq = at;
+                    continue;
+                }
+                if (at > tokenStart)
+                    OnToken(chunk, row, p, baseOffset, ref kv, tokenStart, at, firstEq);
+                tokenStart = at + 1;
+                firstEq = -1;
             }
-            int valueStart = eq + 1;
-            int valueEnd = tokenEnd;
-            // extend over following tokens that carry no '=' (values with spaces)
-            while (valueEnd < n)
-            {
-                int next = valueEnd;
-                while (next < n && p[next] == ' ') next++;
-                if (next >= n) break;
-                int nextEnd = p[next..].IndexOf((byte)' ');
-                nextEnd = nextEnd < 0 ? n : next + nextEnd;
-                if (p[next..nextEnd].IndexOf((byte)'=') >= 0 || p[next] == '[')
-                    break;
-                valueEnd = nextEnd;
-            }
-            if (bracketed && valueEnd > valueStart && p[valueEnd - 1] == ']')
-                valueEnd--;
-            int key = _intern.Intern(p[keyStart..eq]);
-            AddTypedField(chunk, row, key, p[valueStart..valueEnd], baseOffset + valueStart, IsPointerKey(p[keyStart..eq]));
-            i = bracketed && valueEnd < n && p[valueEnd] == ']' ? valueEnd + 1 : valueEnd;
         }
+        if (n > tokenStart)
+            OnToken(chunk, row, p, baseOffset, ref kv, tokenStart, n, firstEq);
+        if (kv.KeyStart >= 0)
+            EmitKeyValue(chunk, row, p, baseOffset, kv.KeyStart, kv.KeyEnd, kv.ValueStart, kv.ValueEnd, kv.Bracketed);
+    }
+
+    struct KeyValueState
+    {
+        public int KeyStart, KeyEnd, ValueStart, ValueEnd;
+        public bool Bracketed;
+    }
+
+    void OnToken(EventChunk chunk, int row, ReadOnlySpan<byte> p, int baseOffset, ref KeyValueState kv, int s, int e, int eq)
+    {
+        if (kv.KeyStart >= 0)
+        {
+            if (eq < 0 && p[s] != '[')
+            {
+                kv.ValueEnd = e; // a value with spaces continues over this token
+                return;
+            }
+            EmitKeyValue(chunk, row, p, baseOffset, kv.KeyStart, kv.KeyEnd, kv.ValueStart, kv.ValueEnd, kv.Bracketed);
+            kv.KeyStart = -1;
+        }
+        if (eq > s)
+        {
+            kv.Bracketed = p[s] == '[';
+            kv.KeyStart = kv.Bracketed ? s + 1 : s;
+            kv.KeyEnd = eq;
+            kv.ValueStart = eq + 1;
+            kv.ValueEnd = e;
+            if (kv.KeyStart == kv.KeyEnd) kv.KeyStart = -1;
+        }
+    }
+
+    void EmitKeyValue(EventChunk chunk, int row, ReadOnlySpan<byte> p, int baseOffset, int keyStart, int keyEnd, int valueStart,
+        int valueEnd, bool bracketed)
+    {
+        if (bracketed && valueEnd > valueStart && p[valueEnd - 1] == ']')
+            valueEnd--;
+        var keyText = p[keyStart..keyEnd];
+        int key = _intern.Intern(keyText);
+        AddTypedField(chunk, row, key, p[valueStart..valueEnd], baseOffset + valueStart, IsPointerKey(key, keyText));
+    }
+
+    /// <summary>Per key id: 0 not yet classified, 1 ordinary, 2 pointer (%p printed without 0x, maybe all digits).</summary>
+    byte[] _keyClass = new byte[256];
+
+    bool IsPointerKey(int key, ReadOnlySpan<byte> keyText)
+    {
+        if (key >= _keyClass.Length)
+            Array.Resize(ref _keyClass, Math.Max(key + 1, _keyClass.Length * 2));
+        byte c = _keyClass[key];
+        if (c == 0)
+            _keyClass[key] = c = IsPointerKey(keyText) ? (byte)2 : (byte)1;
+        return c == 2;
     }
 
     static bool IsPointerKey(ReadOnlySpan<byte> key) =>

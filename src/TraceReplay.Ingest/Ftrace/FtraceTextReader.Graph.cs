@@ -217,8 +217,10 @@ public sealed partial class FtraceTextReader
                 chunk.Event[row] = _idPrint;
                 chunk.Kind[row] = EventKind.Print;
                 var body = line.Slice(g.BodyStart, g.BodyLength);
-                int inner = body.EndsWith("*/"u8) ? body.Length - 4 : body.Length - 2;
-                chunk.AddField(row, _keyBuf, FieldType.Text, 0, payloadStart + 2, Math.Max(0, inner));
+                var inner = body[2..(body.EndsWith("*/"u8) && body.Length >= 4 ? body.Length - 2 : body.Length)];
+                var text = inner.Trim((byte)' ');
+                int lead = text.IsEmpty ? 0 : inner.IndexOf(text);
+                chunk.AddField(row, _keyBuf, FieldType.Text, 0, payloadStart + 2 + lead, text.Length);
                 return;
         }
         if (g.FuncLength > 0)

@@ -35,7 +35,9 @@ public sealed partial class FtraceTextReader
             Info.HeaderLines++;
             return true;
         }
-        if (TryParseMetaLine(line))
+        // meta lines start at column 0 ("cpus=", "version", "<!DOCTYPE") or read "CPU N is empty"; event lines mostly with padding
+        byte lead = line[first];
+        if ((lead == 'c' || lead == 'v' || lead == '<' || lead == 'C') && TryParseMetaLine(line))
         {
             CloseOpenRow(chunk);
             Info.HeaderLines++;

@@ -105,7 +105,7 @@ public sealed partial class FtraceTextReader
             return false;
         if (token[^1] != ':')
         {
-            if (!FtraceFlags.IsFlagsToken(token))
+            if (!IsLastFlags(token) && !FtraceFlags.IsFlagsToken(token))
                 return false;
             p.FlagsStart = i;
             p.FlagsLength = token.Length;
@@ -123,10 +123,11 @@ public sealed partial class FtraceTextReader
         return true;
     }
 
-    /// <summary>After "ts:": one space, and trace-cmd --ts-diff's "(+N)" column when present.</summary>
+    /// <summary>After "ts:": the spaces, and trace-cmd --ts-diff's "(+N)" column when present.</summary>
     static int SkipTsDiffAndSpace(ReadOnlySpan<byte> line, int i)
     {
-        if (i < line.Length && line[i] == ' ') i++;
+        // spaces, also the 9 blank columns trace-cmd --ts-diff prints for the first event
+        while (i < line.Length && line[i] == ' ') i++;
         if (i + 1 < line.Length && line[i] == '(' && line[i + 1] == '+')
         {
             int close = line[i..].IndexOf((byte)')');
@@ -166,10 +167,21 @@ public sealed partial class FtraceTextReader
             if (i == cpuStart)
                 continue;
             int flagsEnd = TokenEnd(line, i);
-            if (!FtraceFlags.IsFlagsToken(line[i..flagsEnd]))
+            int tsStart;
+            if (FtraceFlags.IsFlagsToken(line[i..flagsEnd]))
+            {
+                tsStart = flagsEnd;
+                while (tsStart < line.Length && line[tsStart] == ' ') tsStart++;
+            }
+            else if (flagsEnd - i > 5 && FtraceFlags.IsFlagsToken(line.Slice(i, 5)))
+            {
+                // trace-cmd -l with a raw clock prints no space before the timestamp: "0.....30057012021685:"
+                flagsEnd = tsStart = i + 5;
+            }
+            else
+            {
                 continue;
-            int tsStart = flagsEnd;
-            while (tsStart < line.Length && line[tsStart] == ' ') tsStart++;
+            }
             if (!TryParseLatencyOrAbsoluteTs(line, tsStart, ref p))
                 continue;
             var tmp = p;
@@ -213,7 +225,7 @@ public sealed partial class FtraceTextReader
         p.Ts = us * 1000;
         p.CounterTs = false;
         p.LatencyTs = true;
-        p.RestStart = d + 1 < line.Length && line[d + 1] == ' ' ? d + 2 : d + 1;
+        p.RestStart = SkipTsDiffAndSpace(line, d + 1);
         return true;
     }
 
@@ -293,13 +305,41 @@ public sealed partial class FtraceTextReader
         if (p.FlagsLength > 0)
         {
             var flags = line.Slice(p.FlagsStart, p.FlagsLength);
-            chunk.Flags[row] = _intern.Intern(flags);
-            if (Info.FlagsWidth == 0) Info.FlagsWidth = flags.Length;
-            FtraceFlags.Decode(flags, HasMigrateColumn(flags.Length), out chunk.Context[row], out chunk.NeedResched[row],
-                out chunk.PreemptDepth[row], out chunk.MigrateDisable[row]);
+            if (!IsLastFlags(flags))
+            {
+                _lastFlags = PackFlags(flags);
+                _lastFlagsId = _intern.Intern(flags);
+                if (Info.FlagsWidth == 0) Info.FlagsWidth = flags.Length;
+                FtraceFlags.Decode(flags, HasMigrateColumn(flags.Length), out _lastContext, out _lastNeedResched,
+                    out _lastPreemptDepth, out _lastMigrateDisable);
+            }
+            chunk.Flags[row] = _lastFlagsId;
+            chunk.Context[row] = _lastContext;
+            chunk.NeedResched[row] = _lastNeedResched;
+            chunk.PreemptDepth[row] = _lastPreemptDepth;
+            chunk.MigrateDisable[row] = _lastMigrateDisable;
         }
         NoteVariant(ref p);
         FillBody(chunk, row, line[p.RestStart..]);
+    }
+
+    // Consecutive events mostly carry the same flags: keep the last one decoded (packed with its length; 4–8 bytes).
+    ulong _lastFlags;
+    int _lastFlagsId;
+    ContextBits _lastContext;
+    byte _lastNeedResched;
+    sbyte _lastPreemptDepth, _lastMigrateDisable;
+
+    bool IsLastFlags(ReadOnlySpan<byte> token) => token.Length is >= 4 and <= 7 && PackFlags(token) == _lastFlags;
+
+    static ulong PackFlags(ReadOnlySpan<byte> token)
+    {
+        if (token.Length is < 4 or > 7)
+            return 0;
+        ulong v = (ulong)token.Length << 56;
+        for (int i = 0; i < token.Length; i++)
+            v |= (ulong)token[i] << (8 * i);
+        return v;
     }
 
     /// <summary>5-column flags carry migrate-disable unless the header said the trace is from the 4-column era.</summary>

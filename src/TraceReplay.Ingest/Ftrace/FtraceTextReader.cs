@@ -63,8 +63,8 @@ public sealed partial class FtraceTextReader : IEventReader
             _pos = next;
             _scanned = next;
             _linesConsumed++;
-            Info.TotalLines = _linesConsumed;
         }
+        Info.TotalLines = _linesConsumed;
         CloseOpenRow(chunk);
         Info.Events = _seq;
         return chunk.Count > 0;

@@ -46,7 +46,7 @@ public static class InputDetector
 
     static Stream Decompress(Stream raw, string compression, bool leaveOpen) => compression switch
     {
-        "gzip" => new GZipStream(raw, CompressionMode.Decompress, leaveOpen),
+        "gzip" => GzipSizeCheckStream.Wrap(raw, leaveOpen),
         "zstd" => new ZstdSharp.DecompressionStream(raw, leaveOpen: leaveOpen),
         _ => raw,
     };
@@ -130,6 +130,69 @@ public static class InputDetector
         }
         catch (InvalidDataException) { }
         catch (IOException) { }
+        catch (ZstdSharp.ZstdException) { } // corrupt or truncated zstd: classify what was decoded; the reader reports it
         return total;
+    }
+}
+
+/// <summary>
+/// GZipStream ends quietly on a truncated file. The gzip trailer's ISIZE (decompressed length mod 2^32) is read up
+/// front and compared at the end, so a cut-off archive raises InvalidDataException (readers report it) instead of
+/// silently losing its tail. Multi-member files are checked against their last member only, hence "&lt;".
+/// </summary>
+sealed class GzipSizeCheckStream : Stream
+{
+    readonly Stream _inner;
+    readonly uint _trailerSize;
+    long _total;
+    bool _checked;
+
+    GzipSizeCheckStream(Stream inner, uint trailerSize)
+    {
+        _inner = inner;
+        _trailerSize = trailerSize;
+    }
+
+    public static Stream Wrap(Stream raw, bool leaveOpen)
+    {
+        if (!raw.CanSeek || raw.Length < 18)
+            return new GZipStream(raw, CompressionMode.Decompress, leaveOpen);
+        long start = raw.Position;
+        raw.Seek(-4, SeekOrigin.End);
+        Span<byte> size = stackalloc byte[4];
+        raw.ReadExactly(size);
+        raw.Position = start;
+        return new GzipSizeCheckStream(new GZipStream(raw, CompressionMode.Decompress, leaveOpen),
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(size));
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n = _inner.Read(buffer);
+        _total += n;
+        if (n == 0 && buffer.Length > 0 && !_checked)
+        {
+            _checked = true;
+            if ((uint)_total != _trailerSize && _total < _trailerSize)
+                throw new InvalidDataException($"gzip data ends after {_total} bytes but its trailer says {_trailerSize} (truncated file?)");
+        }
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _total; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _inner.Dispose();
+        base.Dispose(disposing);
     }
 }

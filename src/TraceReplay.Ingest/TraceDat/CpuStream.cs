@@ -13,6 +13,7 @@ public sealed class CpuStream
     const int MaxChunkBytes = 64 << 20;
 
     readonly Stream _file;
+    readonly long _fileLength; // FileStream.Length is an fstat per call
     readonly DatEndian _en;
     readonly int _longSize;
     readonly int _pageSize;
@@ -44,6 +45,7 @@ public sealed class CpuStream
         BufferName = bufferName;
         Cpu = cpu;
         _file = file;
+        _fileLength = file.Length;
         _en = en;
         _longSize = longSize;
         _pageSize = pageSize;
@@ -248,7 +250,7 @@ public sealed class CpuStream
                     return false;
                 _chunksLeft--;
                 long at = _next;
-                if (at + 8 > _file.Length)
+                if (at + 8 > _fileLength)
                 {
                     _errors.Add(0, at, $"{_where}: compressed chunk header past the end of the file; {_chunksLeft + 1} chunk(s) lost");
                     _chunksLeft = 0;
@@ -259,7 +261,7 @@ public sealed class CpuStream
                 _file.ReadExactly(h);
                 uint csize = _en.U32(h), usize = _en.U32(h[4..]);
                 _next = at + 8 + csize;
-                if (csize > MaxChunkBytes || usize > MaxChunkBytes || at + 8 + csize > _file.Length)
+                if (csize > MaxChunkBytes || usize > MaxChunkBytes || at + 8 + csize > _fileLength)
                 {
                     _errors.Add(0, at, $"{_where}: bad compressed chunk (csize {csize}, usize {usize}); rest of this CPU's data skipped");
                     _chunksLeft = 0;

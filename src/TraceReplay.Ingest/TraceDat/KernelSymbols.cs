@@ -15,14 +15,19 @@ public sealed class KernelSymbols
 
     public KernelSymbols(ReadOnlySpan<byte> kallsyms, ReadOnlySpan<byte> printk)
     {
-        var entries = new List<(ulong Addr, byte[] Name)>();
-        foreach (var line in Lines(kallsyms))
+        // One pass over the text without per-line allocations (kallsyms is ~200k lines).
+        var entries = new List<Entry>(kallsyms.Length / 40);
+        var names = new List<byte[]>(kallsyms.Length / 40);
+        int lineNo = 0;
+        var text = kallsyms;
+        while (text.Length > 0)
         {
+            int nl = text.IndexOf((byte)'\n');
+            var line = nl < 0 ? text : text[..nl];
+            text = nl < 0 ? default : text[(nl + 1)..];
             // "ffffffff81000000 T _stext" [+ "\t[module]"]
             int sp1 = line.IndexOf((byte)' ');
-            if (sp1 <= 0 || sp1 + 3 > line.Length)
-                continue;
-            if (!ulong.TryParse(Encoding.ASCII.GetString(line[..sp1]), NumberStyles.AllowHexSpecifier, null, out ulong addr))
+            if (sp1 <= 0 || sp1 + 3 > line.Length || !TryHex(line[..sp1], out ulong addr))
                 continue;
             byte type = line[sp1 + 1];
             var name = line[(sp1 + 3)..];
@@ -31,16 +36,18 @@ public sealed class KernelSymbols
                 name = name[..end];
             if (type is (byte)'A' or (byte)'a' || name.Length == 0 || name[0] == (byte)'$')
                 continue;
-            entries.Add((addr, name.ToArray()));
+            // libtraceevent prepends to a list, then sorts stably: equal addresses end up in reverse file order
+            entries.Add(new Entry(addr, -lineNo++, names.Count));
+            names.Add(name.ToArray());
         }
-        entries.Reverse(); // libtraceevent prepends to a list
-        var sorted = entries.Select((e, i) => (e, i)).OrderBy(x => x.e.Addr).ThenBy(x => x.i).Select(x => x.e).ToArray();
+        var sorted = entries.ToArray();
+        Array.Sort(sorted);
         _addr = new ulong[sorted.Length + 1];
         _name = new byte[sorted.Length + 1][];
         for (int i = 0; i < sorted.Length; i++)
         {
             _addr[i] = sorted[i].Addr;
-            _name[i] = sorted[i].Name;
+            _name[i] = names[sorted[i].Name];
         }
         _name[sorted.Length] = [];
 
@@ -69,6 +76,26 @@ public sealed class KernelSymbols
 
     public int Count => _addr.Length - 1;
 
+    readonly record struct Entry(ulong Addr, int Order, int Name) : IComparable<Entry>
+    {
+        public int CompareTo(Entry other) => Addr != other.Addr ? Addr.CompareTo(other.Addr) : Order.CompareTo(other.Order);
+    }
+
+    static bool TryHex(ReadOnlySpan<byte> s, out ulong v)
+    {
+        v = 0;
+        if (s.Length is 0 or > 16)
+            return false;
+        foreach (byte b in s)
+        {
+            int d = b is >= (byte)'0' and <= (byte)'9' ? b - '0' : (b | 0x20) is >= 'a' and <= 'f' ? (b | 0x20) - 'a' + 10 : -1;
+            if (d < 0)
+                return false;
+            v = v << 4 | (uint)d;
+        }
+        return true;
+    }
+
     static IEnumerable<byte[]> Lines(ReadOnlySpan<byte> text)
     {
         var list = new List<byte[]>();
@@ -83,8 +110,23 @@ public sealed class KernelSymbols
         return list;
     }
 
+    // Direct-mapped lookup cache: call sites repeat, and a 17-step search over 200k symbols misses the CPU cache.
+    readonly ulong[] _cacheAddr = new ulong[4096];
+    readonly int[] _cacheIndex = new int[4096];
+
     /// <summary>Index of the symbol containing addr (glibc bsearch with libtraceevent's func_bcmp), or -1.</summary>
     public int Find(ulong addr)
+    {
+        int slot = (int)((addr ^ (addr >> 12)) & 4095);
+        if (_cacheAddr[slot] == addr && addr != 0)
+            return _cacheIndex[slot];
+        int idx = Search(addr);
+        _cacheAddr[slot] = addr;
+        _cacheIndex[slot] = idx;
+        return idx;
+    }
+
+    int Search(ulong addr)
     {
         int n = _addr.Length - 1;
         int l = 0, u = n;

@@ -175,30 +175,39 @@ public sealed class UnaryExpr(char op, PrintExpr inner) : PrintExpr
 
 public sealed class BinaryExpr(string op, PrintExpr left, PrintExpr right) : PrintExpr
 {
+    enum Op : byte { Add, Sub, Mul, Div, Mod, Shl, Shr, And, Or, Xor, Eq, Ne, Lt, Gt, Le, Ge, LogAnd, LogOr, Unknown }
+
+    readonly Op _op = op switch
+    {
+        "+" => Op.Add, "-" => Op.Sub, "*" => Op.Mul, "/" => Op.Div, "%" => Op.Mod, "<<" => Op.Shl, ">>" => Op.Shr,
+        "&" => Op.And, "|" => Op.Or, "^" => Op.Xor, "==" => Op.Eq, "!=" => Op.Ne, "<" => Op.Lt, ">" => Op.Gt,
+        "<=" => Op.Le, ">=" => Op.Ge, "&&" => Op.LogAnd, "||" => Op.LogOr, _ => Op.Unknown,
+    };
+
     public override ulong Eval(RecordContext c)
     {
         ulong l = left.Eval(c);
-        if (op == "&&") return l != 0 && right.Eval(c) != 0 ? 1UL : 0UL;
-        if (op == "||") return l != 0 || right.Eval(c) != 0 ? 1UL : 0UL;
+        if (_op == Op.LogAnd) return l != 0 && right.Eval(c) != 0 ? 1UL : 0UL;
+        if (_op == Op.LogOr) return l != 0 || right.Eval(c) != 0 ? 1UL : 0UL;
         ulong r = right.Eval(c);
-        return op switch
+        return _op switch
         {
-            "+" => l + r,
-            "-" => l - r,
-            "*" => l * r,
-            "/" => r == 0 ? 0 : l / r,
-            "%" => r == 0 ? 0 : l % r,
-            "<<" => r >= 64 ? 0 : l << (int)r,
-            ">>" => r >= 64 ? 0 : l >> (int)r,
-            "&" => l & r,
-            "|" => l | r,
-            "^" => l ^ r,
-            "==" => l == r ? 1UL : 0UL,
-            "!=" => l != r ? 1UL : 0UL,
-            "<" => l < r ? 1UL : 0UL,
-            ">" => l > r ? 1UL : 0UL,
-            "<=" => l <= r ? 1UL : 0UL,
-            ">=" => l >= r ? 1UL : 0UL,
+            Op.Add => l + r,
+            Op.Sub => l - r,
+            Op.Mul => l * r,
+            Op.Div => r == 0 ? 0 : l / r,
+            Op.Mod => r == 0 ? 0 : l % r,
+            Op.Shl => r >= 64 ? 0 : l << (int)r,
+            Op.Shr => r >= 64 ? 0 : l >> (int)r,
+            Op.And => l & r,
+            Op.Or => l | r,
+            Op.Xor => l ^ r,
+            Op.Eq => l == r ? 1UL : 0UL,
+            Op.Ne => l != r ? 1UL : 0UL,
+            Op.Lt => l < r ? 1UL : 0UL,
+            Op.Gt => l > r ? 1UL : 0UL,
+            Op.Le => l <= r ? 1UL : 0UL,
+            Op.Ge => l >= r ? 1UL : 0UL,
             _ => 0,
         };
     }
@@ -257,9 +266,33 @@ public sealed class PrintFlagsExpr(PrintExpr value, byte[] delim, (ulong Mask, b
     public override bool ProducesString => true;
     public override FormatField? FirstField => value.FirstField;
 
+    // Rendered text of the last few values (gfp_flags repeat a lot).
+    readonly ulong[] _cacheValue = new ulong[16];
+    readonly byte[]?[] _cacheText = new byte[16][];
+
     public override void WriteString(RecordContext c, TextOut o, PrintfFlags flags, int width, int precision)
     {
         ulong v = value.Eval(c);
+        if (flags == PrintfFlags.None && width <= 0 && precision < 0)
+        {
+            int slot = (int)((v ^ (v >> 7) ^ (v >> 17)) & 15);
+            if (_cacheText[slot] is { } hit && _cacheValue[slot] == v)
+            {
+                o.Bytes(hit);
+                return;
+            }
+            var t = new TextOut();
+            Walk(v, t, flags, width, precision);
+            _cacheValue[slot] = v;
+            _cacheText[slot] = t.Span.ToArray();
+            o.Bytes(t.Span);
+            return;
+        }
+        Walk(v, o, flags, width, precision);
+    }
+
+    void Walk(ulong v, TextOut o, PrintfFlags flags, int width, int precision)
+    {
         bool printed = false;
         foreach (var (mask, name) in table)
         {

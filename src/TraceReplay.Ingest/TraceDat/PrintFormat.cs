@@ -19,6 +19,8 @@ public sealed class PrintSegment
     /// <summary>Interned field key this conversion fills (-1 none) and the field's type.</summary>
     public int Key = -1;
     public FieldType KeyType;
+    /// <summary>The literal before the conversion ends in "0x", which belongs to the field's text.</summary>
+    public bool KeyIncludes0x;
 }
 
 /// <summary>
@@ -138,7 +140,7 @@ public sealed class PrintFormat
         {
             int end = literalBefore.Count;
             if (end >= 3 && literalBefore[end - 1] == (byte)'x' && literalBefore[end - 2] == (byte)'0')
-                end -= 2; // "pfn=0x%lx"
+                end -= 2;
             if (end >= 2 && literalBefore[end - 1] == (byte)'=')
             {
                 int st = end - 1;
@@ -152,6 +154,9 @@ public sealed class PrintFormat
         }
         if (key is null || !used.Add(key))
             return;
+        int n = literalBefore.Count;
+        if (n >= 2 && literalBefore[n - 1] == (byte)'x' && literalBefore[n - 2] == (byte)'0' && s.Conv is 'x' or 'X')
+            s.KeyIncludes0x = true; // "pfn=0x%lx": the field's text keeps the printed 0x, as a text parser would see it
         s.Key = intern(key);
         s.KeyType = s.Conv switch
         {
@@ -190,7 +195,10 @@ public sealed class PrintFormat
             int start = o.Length;
             long value = WriteValue(s, s.Arg!, c, o, flags, width, precision);
             if (s.Key >= 0)
+            {
+                if (s.KeyIncludes0x) start -= 2;
                 fields.Add(s.Key, s.KeyType, s.KeyType == FieldType.Text ? 0 : value, start, o.Length - start);
+            }
         }
     }
 
@@ -209,6 +217,11 @@ public sealed class PrintFormat
                         WriteSymbol(c, o, v, s.PointerExt is 'S' or 'F' or 'B');
                     else if (v == 0)
                         o.String("(nil)"u8, flags, width, -1);
+                    else if (width <= 2)
+                    {
+                        o.Bytes("0x"u8);
+                        o.Hex(v);
+                    }
                     else
                     {
                         Span<byte> tmp = stackalloc byte[20];
@@ -648,27 +661,11 @@ public sealed class LenExpr(PrintExpr source) : PrintExpr
     public override ulong Eval(RecordContext c) => source.Eval(c);
 }
 
-/// <summary>Receives the fields found while rendering (key id, type, value, span within the rendered text).</summary>
+/// <summary>Adds the fields found while rendering to the current row (spans index the chunk's text arena).</summary>
 public sealed class FieldSink
 {
-    public int Count;
-    public int[] Key = new int[32];
-    public FieldType[] Type = new FieldType[32];
-    public long[] Value = new long[32];
-    public int[] Start = new int[32];
-    public int[] Length = new int[32];
+    public EventChunk Chunk = null!;
+    public int Row;
 
-    public void Clear() => Count = 0;
-
-    public void Add(int key, FieldType type, long value, int start, int length)
-    {
-        if (Count == Key.Length)
-        {
-            int n = Count * 2;
-            Array.Resize(ref Key, n); Array.Resize(ref Type, n); Array.Resize(ref Value, n);
-            Array.Resize(ref Start, n); Array.Resize(ref Length, n);
-        }
-        Key[Count] = key; Type[Count] = type; Value[Count] = value; Start[Count] = start; Length[Count] = length;
-        Count++;
-    }
+    public void Add(int key, FieldType type, long value, int start, int length) => Chunk.AddField(Row, key, type, value, start, length);
 }

@@ -7,13 +7,23 @@ public sealed class TextOut
     public int Length;
 
     public void Clear() => Length = 0;
+
+    /// <summary>Writes straight into another arena (the chunk's text) from its current length; Detach hands it back (maybe grown).</summary>
+    public void Attach(byte[] buffer, int length)
+    {
+        Buffer = buffer;
+        Length = length;
+    }
     public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     void Ensure(int extra)
     {
-        if (Length + extra > Buffer.Length)
-            Array.Resize(ref Buffer, Math.Max(Buffer.Length * 2, Length + extra));
+        if ((uint)(Length + extra) > (uint)Buffer.Length)
+            Grow(extra);
     }
+
+    void Grow(int extra) => Array.Resize(ref Buffer, Math.Max(Buffer.Length * 2, Length + extra));
 
     public void Byte(byte b)
     {
@@ -44,16 +54,23 @@ public sealed class TextOut
 
     public void Unsigned(ulong v)
     {
-        Span<byte> tmp = stackalloc byte[24];
-        int n = Digits(v, 10, false, tmp);
-        Bytes(tmp[(24 - n)..]);
+        int n = 1;
+        for (ulong t = v; t >= 10; t /= 10) n++;
+        Ensure(n);
+        int end = Length + n;
+        var b = Buffer;
+        for (int i = end - 1; i >= Length; i--) { b[i] = (byte)('0' + (int)(v % 10)); v /= 10; }
+        Length = end;
     }
 
     public void Hex(ulong v)
     {
-        Span<byte> tmp = stackalloc byte[24];
-        int n = Digits(v, 16, false, tmp);
-        Bytes(tmp[(24 - n)..]);
+        int n = v == 0 ? 1 : (67 - System.Numerics.BitOperations.LeadingZeroCount(v)) >> 2;
+        Ensure(n);
+        int end = Length + n;
+        var b = Buffer;
+        for (int i = end - 1; i >= Length; i--) { b[i] = (byte)"0123456789abcdef"[(int)(v & 0xf)]; v >>= 4; }
+        Length = end;
     }
 
     /// <summary>Writes digits right-aligned at the end of tmp (24 bytes) and returns their count.</summary>
@@ -73,6 +90,16 @@ public sealed class TextOut
     /// <summary>printf of an already length-narrowed integer: conv d i u x X o c, flags "-0+ #", width, precision (-1 none).</summary>
     public void Integer(long value, bool signedConv, char conv, PrintfFlags flags, int width, int precision)
     {
+        if (width <= 1 && precision < 0 && flags == PrintfFlags.None && conv != 'c' && conv != 'o')
+        {
+            // common case: plain %d / %u / %x
+            if (conv is 'x' or 'X')
+            {
+                if (conv == 'x') { Hex((ulong)value); return; }
+            }
+            else if (signedConv) { Decimal(value); return; }
+            else { Unsigned((ulong)value); return; }
+        }
         if (conv == 'c')
         {
             if (!flags.HasFlag(PrintfFlags.Minus)) Pad((byte)' ', width - 1);

@@ -118,6 +118,21 @@ public static class TraceDatContainer
             var top = new DatBuffer("") { PageSize = meta.PageSize, Clock = meta.TraceClock };
             ReadV6CpuTable(cur, meta.Cpus, top);
             meta.Buffers.Add(top);
+            // "u64 len, [clock] list" follows when TRACECLOCK was saved; older writers (trace-cmd 2.x) always wrote it.
+            if (cur.Remaining >= 8)
+            {
+                long at = cur.Position;
+                long len = (long)cur.U64("trace clock size");
+                if (len is > 0 and < 4096 && len <= cur.Remaining)
+                {
+                    string clocks = System.Text.Encoding.ASCII.GetString(cur.ReadBytes(len, "trace clock"));
+                    int open = clocks.IndexOf('['), close = clocks.IndexOf(']');
+                    if (open >= 0 && close > open && meta.TraceClock.Length == 0)
+                        meta.TraceClock = top.Clock = clocks[(open + 1)..close];
+                }
+                else
+                    cur.Position = at;
+            }
         }
         catch (Exception e) when (e is TraceDatFormatException or IOException or EndOfStreamException)
         {
@@ -396,6 +411,8 @@ public static class TraceDatContainer
         return dst;
     }
 
+    [ThreadStatic] static ZstdSharp.Decompressor? t_zstd;
+
     public static void DecompressInto(string algorithm, ReadOnlySpan<byte> src, Span<byte> dst, long at)
     {
         try
@@ -404,8 +421,8 @@ public static class TraceDatContainer
             switch (algorithm)
             {
                 case "zstd":
-                    using (var z = new ZstdSharp.Decompressor())
-                        n = z.Unwrap(src, dst);
+                    // one decompression context per thread: creating one per 40 KB chunk dominated the profile
+                    n = (t_zstd ??= new ZstdSharp.Decompressor()).Unwrap(src, dst);
                     break;
                 case "zlib":
                     {

@@ -21,9 +21,7 @@ public sealed class TraceDatReader : IEventReader
     readonly CommTable _comms;
     readonly RecordContext _ctx = new();
     readonly TextOut _out = new();
-    readonly TextOut _extra = new();
     readonly FieldSink _fields = new();
-    readonly FieldSink _extraFields = new();
     readonly BprintRenderer _bprint = new();
     readonly List<CpuStream> _active = new();
     readonly long[] _flagCache = new long[65536];
@@ -206,13 +204,20 @@ public sealed class TraceDatReader : IEventReader
             chunk.Cpu[l] = s.Cpu;
             chunk.Event[l] = _lostEventId;
             chunk.Kind[l] = EventKind.Lost;
-            _out.Clear();
-            if (s.LostCount >= 0) { _out.Byte((byte)'['); _out.Decimal(s.LostCount); _out.Bytes(" EVENTS DROPPED]"u8); }
-            else _out.Bytes("[EVENTS DROPPED]"u8);
-            chunk.SetPayload(l, _out.Span);
-            int p = chunk.PayloadStart[l];
-            int numLen = s.LostCount >= 0 ? _out.Length - 17 : 0;
-            chunk.AddField(l, _countKey, FieldType.Int, s.LostCount, s.LostCount >= 0 ? p + 1 : chunk.AppendText("-1"u8), s.LostCount >= 0 ? numLen : 2);
+            _out.Attach(chunk.Text, chunk.TextLength);
+            int p = _out.Length;
+            if (s.LostCount >= 0) _out.Byte((byte)'[');
+            int num = _out.Length;
+            _out.Decimal(s.LostCount);
+            int numLen = _out.Length - num;
+            if (s.LostCount >= 0) _out.Bytes(" EVENTS DROPPED]"u8);
+            int end = _out.Length;
+            if (s.LostCount < 0) _out.Bytes("[EVENTS DROPPED]"u8); // count field text "-1" stays outside the payload
+            chunk.Text = _out.Buffer;
+            chunk.TextLength = _out.Length;
+            chunk.PayloadStart[l] = s.LostCount >= 0 ? p : end;
+            chunk.PayloadLength[l] = s.LostCount >= 0 ? end - p : _out.Length - end;
+            chunk.AddField(l, _countKey, FieldType.Int, s.LostCount, num, numLen);
             Info.LostMarkers++;
             if (s.LostCount > 0) Info.LostEvents += s.LostCount;
         }
@@ -249,28 +254,32 @@ public sealed class TraceDatReader : IEventReader
         if (s.Cpu > Info.MaxCpuSeen) Info.MaxCpuSeen = s.Cpu;
         Info.Events++;
 
-        _out.Clear();
-        _fields.Clear();
-        _extra.Clear();
-        _extraFields.Clear();
+        // Render straight into the chunk's text arena; fields point into it.
+        _out.Attach(chunk.Text, chunk.TextLength);
+        _fields.Chunk = chunk;
+        _fields.Row = row;
+        int payloadStart = _out.Length;
         Render(d, c);
+        int payloadEnd = _out.Length;
         // trace-cmd drops one trailing newline of the printed record (trace_marker strings)
-        if (_out.Length > 0 && _out.Buffer[_out.Length - 1] == (byte)'\n')
-            _out.Length--;
-        chunk.SetPayload(row, _out.Span);
-        int pbase = chunk.PayloadStart[row];
-        for (int i = 0; i < _fields.Count; i++)
+        if (payloadEnd > payloadStart && _out.Buffer[payloadEnd - 1] == (byte)'\n')
         {
-            int st = Math.Min(_fields.Start[i], _out.Length);
-            int len = Math.Min(_fields.Length[i], _out.Length - st);
-            chunk.AddField(row, _fields.Key[i], _fields.Type[i], _fields.Value[i], pbase + st, len);
+            payloadEnd--;
+            int f0 = chunk.FieldStart[row], fn = f0 + chunk.FieldCount[row];
+            for (int f = f0; f < fn; f++)
+                if (chunk.FieldTextStart[f] + chunk.FieldTextLength[f] > payloadEnd)
+                    chunk.FieldTextLength[f] = Math.Max(0, payloadEnd - chunk.FieldTextStart[f]);
         }
-        if (_extraFields.Count > 0)
+        foreach (var f in d.RawFields)
         {
-            int xbase = chunk.AppendText(_extra.Span);
-            for (int i = 0; i < _extraFields.Count; i++)
-                chunk.AddField(row, _extraFields.Key[i], _extraFields.Type[i], _extraFields.Value[i], xbase + _extraFields.Start[i], _extraFields.Length[i]);
+            int st = _out.Length;
+            var t = EventDecoder.WriteRaw(c, f, _out, out long v);
+            chunk.AddField(row, f.Key, t, v, st, _out.Length - st);
         }
+        chunk.Text = _out.Buffer;
+        chunk.TextLength = _out.Length;
+        chunk.PayloadStart[row] = payloadStart;
+        chunk.PayloadLength[row] = payloadEnd - payloadStart;
     }
 
     void Render(EventDecoder d, RecordContext c)
@@ -320,12 +329,6 @@ public sealed class TraceDatReader : IEventReader
             return;
         }
         d.Print.Render(c, _out, _fields);
-        foreach (var f in d.RawFields)
-        {
-            int st = _extra.Length;
-            var t = EventDecoder.WriteRaw(c, f, _extra, out long v);
-            _extraFields.Add(f.Key, t, v, st, _extra.Length - st);
-        }
     }
 
     void CommField(RecordContext c, FormatField f, int pid)

@@ -61,6 +61,7 @@ internal sealed class CgroupTracker
     readonly HashSet<int> _memoryRoots;
     readonly int _cssKilled, _cssRelease, _cssFreeRwork, _cssFreeWork;
     long _fifoLinks, _pointerLinks, _relinks;
+    int _memcgSerial;
 
     public CgroupTracker(ReplayShared shared, LifetimeTable table)
     {
@@ -229,8 +230,18 @@ internal sealed class CgroupTracker
     static void MergeInto(Lifetime target, Lifetime source)
     {
         if (target.ReleasedNs < 0) target.ReleasedNs = source.ReleasedNs;
+        if (source.FreeRank > target.FreeRank)
+        {
+            target.FreeRank = source.FreeRank;
+            target.FreedNs = source.FreedNs;
+            target.FreeCpu = source.FreeCpu;
+            target.FreeContext = source.FreeContext;
+            target.FreeComm = source.FreeComm;
+            target.FreeFunction = source.FreeFunction;
+        }
         if (source.Stages != null)
             foreach (var s in source.Stages) target.AddStage(s);
+        if (target.Stages != null) target.Stages = target.Stages.OrderBy(s => s.Ns).ToList();
     }
 
     // ---- work items --------------------------------------------------------------------------------------------
@@ -267,9 +278,10 @@ internal sealed class CgroupTracker
                 // cgroup_put() at the end of a subsystem css's free work releases the cgroup's self css.
                 if (view.WorkStruct != 0 && _byWork.TryGetValue(view.WorkStruct, out var parent) && !parent.IsSelf)
                     css.Parent = parent;
+                // Only a raw-pointer match links now; otherwise cgroup_release (emitted inside this work) or, failing
+                // that, the parent css's cgroup at the end decides.
                 var g = ByPointer(_groups, work, self: true);
                 if (g != null) _pointerLinks++;
-                else g = css.Parent?.Group;
                 if (g != null && g.Self.ReleasedNs < 0)
                 {
                     _orphans.Remove(css);
@@ -349,7 +361,21 @@ internal sealed class CgroupTracker
         if (fn == _cssRelease || fn == _cssFreeRwork || fn == _cssFreeWork)
             _byWork.Remove(work);
         if (fn == _cssFreeRwork || fn == _cssFreeWork)
+        {
             css.Lt.AddStage(StageOf("free_done", chunk.TsNs[r], view, fn, work));
+            // The self css is freed last: the cgroup and its css are complete, write them out and forget them.
+            if (css.IsSelf && css.Group is { } g && (g.SubsysCss == null || g.SubsysCss.Lt.FreeRank >= 0))
+                Retire(g);
+        }
+    }
+
+    void Retire(Cgroup g)
+    {
+        _byId.Remove((g.Root, g.Id));
+        _groups.Remove(g);
+        _awaitingKill.Remove(g);
+        if (g.SubsysCss != null) _memcgOrder.Remove(g.SubsysCss);
+        EmitGroup(g);
     }
 
     Css NewCss(ulong work, long ts)
@@ -389,7 +415,7 @@ internal sealed class CgroupTracker
             var css = NewCss(0, ts);
             css.FromFunctions = true;
             css.MemcgEvidence = true;
-            css.Lt.Key = "memcg#" + _memcgOrder.Count.ToString(CultureInfo.InvariantCulture);
+            css.Lt.Key = "memcg#" + (++_memcgSerial).ToString(CultureInfo.InvariantCulture);
             css.Lt.CreatedNs = ts;
             css.Lt.AddStage(StageOf("alloc", ts, view, fnId, 0));
             _allocByPid[view.Pid] = css;
@@ -413,7 +439,7 @@ internal sealed class CgroupTracker
         {
             target = NewCss(0, ts);
             target.FromFunctions = true;
-            target.Lt.Key = "memcg#" + _memcgOrder.Count.ToString(CultureInfo.InvariantCulture);
+            target.Lt.Key = "memcg#" + (++_memcgSerial).ToString(CultureInfo.InvariantCulture);
         }
         target.MemcgEvidence = true;
         if (target.Group != null) _memoryRoots.Add(target.Group.Root);
@@ -465,27 +491,41 @@ internal sealed class CgroupTracker
 
     public void End()
     {
-        foreach (var g in _groups)
+        // Self css releases never confirmed by cgroup_release: fall back to the cgroup of the css whose free work queued them.
+        foreach (var css in _orphans.ToArray())
         {
-            _table.Emit(g.Self);
-            var css = g.SubsysCss;
-            if (css == null)
-            {
-                if (!_memoryRoots.Contains(g.Root)) continue;
-                // A memory-hierarchy cgroup whose css stages were not seen (still alive, or dying without a kill).
-                css = new Css { Lt = new Lifetime("memcg", g.Key) };
-                Attach(g, css);
-            }
-            Finish(g, css);
-            css.Lt.Kind = css.MemcgEvidence || _memoryRoots.Contains(g.Root) ? "memcg" : "css";
-            _table.Emit(css.Lt);
+            if (css.Parent?.Group is not { } pg || pg.Self.ReleasedNs >= 0 && pg.Self.FreeRank >= 0) continue;
+            _fifoLinks++;
+            _orphans.Remove(css);
+            MergeInto(pg.Self, css.Lt);
+            css.Lt = pg.Self;
+            css.Group = pg;
+            css.IsSelf = true;
         }
+        foreach (var g in _groups)
+            EmitGroup(g);
         foreach (var css in _orphans)
         {
             if (css.IsSelf) continue;
             css.Lt.Kind = css.MemcgEvidence ? "memcg" : "css";
             _table.Emit(css.Lt);
         }
+    }
+
+    void EmitGroup(Cgroup g)
+    {
+        _table.Emit(g.Self);
+        var css = g.SubsysCss;
+        if (css == null)
+        {
+            if (!_memoryRoots.Contains(g.Root)) return;
+            // A memory-hierarchy cgroup whose css stages were not seen (still alive, or dying without a kill).
+            css = new Css { Lt = new Lifetime("memcg", g.Key) };
+            Attach(g, css);
+        }
+        Finish(g, css);
+        css.Lt.Kind = css.MemcgEvidence || _memoryRoots.Contains(g.Root) ? "memcg" : "css";
+        _table.Emit(css.Lt);
     }
 
     public void AddCounts(SummaryCounts counts)

@@ -14,11 +14,10 @@ public enum LockUsage
 }
 
 /// <summary>A lockdep class: the name lock_acquire prints and the usage bits with the stack that first set each.</summary>
-public sealed class LockClass(string name, bool isSpin)
+public sealed class LockClass(string name)
 {
     public string Name { get; } = name;
     public byte[] Utf8 { get; } = Encoding.ASCII.GetBytes(name);
-    public bool IsSpin { get; } = isSpin;
     public LockUsage Usage;
     /// <summary>Innermost-first frames where each usage bit was first set ("{X} state was registered at:").</summary>
     public readonly Dictionary<LockUsage, Sym[]> FirstUse = new();
@@ -49,7 +48,7 @@ public sealed class Lockdep(Machine m)
     bool _debugLocks = true;
     int _irqEventStamp = 1;
 
-    public LockClass Class(string name, bool spin = true) => new(name, spin);
+    public LockClass Class(string name) => new(name);
 
     public void Acquire(Cpu c, LockInstance l, bool read, bool trylock)
     {

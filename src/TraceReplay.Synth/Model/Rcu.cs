@@ -31,7 +31,7 @@ public sealed class Rcu
             _coreAt[i] = long.MaxValue;
             _barrierHead[i] = 0xffff88003fc0e2c0UL + (ulong)i * 0x10000UL; // per-CPU rcu_data.barrier_head
         }
-        var cls = m.Lockdep.Class("rcu_preempt_state.barrier_mutex", spin: false);
+        var cls = m.Lockdep.Class("rcu_preempt_state.barrier_mutex");
         _barrierMutex = new SleepLock(m, new LockInstance(cls, 0xffffffff81c3b6a8UL));
     }
 

@@ -31,7 +31,7 @@ public sealed class Workqueues
         {
             var pool = new Pool();
             _pools[i] = pool;
-            pool.Lock = new LockInstance(PoolLockClass ??= m.Lockdep.Class(m.Kernel.Minor < 8 ? "&(&gcwq->lock)->rlock" : "&(&pool->lock)->rlock"),
+            pool.Lock = new LockInstance(_poolLockClass ??= m.Lockdep.Class(m.Kernel.Minor < 8 ? "&(&gcwq->lock)->rlock" : "&(&pool->lock)->rlock"),
                 0xffff88003fc12a40UL + (ulong)i * 0x10000UL);
             int cpu = i;
             pool.Worker = m.Create($"kworker/{cpu}:1", 20 + 7 * cpu, cpu, t => WorkerLoop(t, pool));
@@ -40,7 +40,7 @@ public sealed class Workqueues
         }
     }
 
-    LockClass? PoolLockClass;
+    LockClass? _poolLockClass;
     public WorkqueueStruct SystemWq { get; }
     public WorkqueueStruct CgroupDestroyWq { get; }
     public WorkqueueStruct MemcgCacheWq { get; }

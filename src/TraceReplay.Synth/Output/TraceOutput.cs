@@ -72,11 +72,10 @@ public sealed class TraceOutput
     {
         Entries++;
         var q = _cpus[cpu];
-        var b = q.Scratch;
-        b.Clear();
+        if (_style == SynthStyle.FunctionGraph) ResolvePending(q, cpu);
+        var b = q.StartRecord();
         if (_style == SynthStyle.FunctionGraph)
         {
-            ResolvePending(q, cpu);
             GraphPrologue(q, b, cpu, ts, task);
             b.Add("              |  "u8);
             if (q.PrintedDepth > 0) b.Spaces((q.PrintedDepth + 1) * 2);
@@ -96,8 +95,7 @@ public sealed class TraceOutput
     {
         Entries++;
         var q = _cpus[cpu];
-        var b = q.Scratch;
-        b.Clear();
+        var b = q.StartRecord();
         Prefix(b, cpu, ts, task, flags);
         q.PendingTs = ts;
         return b;
@@ -106,10 +104,10 @@ public sealed class TraceOutput
     public void End(int cpu)
     {
         var q = _cpus[cpu];
-        var b = q.Scratch;
+        var b = q.Buf;
         if (q.InComment) { b.Add(" */"u8); q.InComment = false; }
         b.Add((byte)'\n');
-        q.Push(q.PendingTs, b.Span);
+        q.Commit(q.PendingTs);
     }
 
     /// <summary>function_graph entry; printed as "f() {" or, when its return is the next record on this CPU, as a leaf "f();".</summary>
@@ -130,41 +128,38 @@ public sealed class TraceOutput
         {
             // Leaf: one line at the entry's timestamp with the duration.
             q.HasPending = false;
-            var b = q.Scratch;
-            b.Clear();
+            var b = q.StartRecord();
             GraphPrologue(q, b, cpu, q.PendTs, task);
             GraphDuration(b, durationNs);
             b.Spaces(depth * 2);
             b.Add(func.Utf8);
             b.Add("();\n"u8);
             q.PrintedDepth = depth - 1;
-            q.Push(q.PendTs, b.Span);
+            q.Commit(q.PendTs);
             return;
         }
         ResolvePending(q, cpu);
-        var r = q.Scratch;
-        r.Clear();
+        var r = q.StartRecord();
         GraphPrologue(q, r, cpu, ts, task);
         GraphDuration(r, durationNs);
         r.Spaces(depth * 2);
         r.Add("}\n"u8);
         q.PrintedDepth = depth - 1;
-        q.Push(ts, r.Span);
+        q.Commit(ts);
     }
 
     void ResolvePending(CpuQueue q, int cpu)
     {
         if (!q.HasPending) return;
         q.HasPending = false;
-        var b = q.PendingLine; // not Scratch: the caller may be formatting its own record there
-        b.Clear();
+        var b = q.StartRecord();
         GraphPrologue(q, b, cpu, q.PendTs, q.PendTask!);
         b.Add("              |  "u8);
         b.Spaces(q.PendDepth * 2);
         b.Add(q.PendFunc!.Utf8);
         b.Add("() {\n"u8);
         q.PrintedDepth = q.PendDepth;
-        q.Push(q.PendTs, b.Span);
+        q.Commit(q.PendTs);
     }
 
     void Prefix(ByteBuf b, int cpu, long ts, KTask task, Flags4 flags)
@@ -313,13 +308,11 @@ public sealed class TraceOutput
         Lines++;
     }
 
-    /// <summary>One CPU's ring buffer: records in time order as bytes + (ts, length).</summary>
+    /// <summary>One CPU's ring buffer: records formatted in place, in time order, with (ts, length) per record.</summary>
     sealed class CpuQueue
     {
-        public readonly ByteBuf Scratch = new();
-        public readonly ByteBuf PendingLine = new();
-        byte[] _buf = new byte[1 << 16];
-        int _head, _tail;
+        public readonly ByteBuf Buf = new();
+        int _head, _start;
         long[] _ts = new long[1024];
         int[] _len = new int[1024];
         int _mHead;
@@ -338,24 +331,23 @@ public sealed class TraceOutput
 
         public long HeadTs => _ts[_mHead];
 
-        public void Push(long ts, ReadOnlySpan<byte> rec)
+        /// <summary>Starts a record at the end of the buffer (compacting consumed bytes first) and returns the buffer.</summary>
+        public ByteBuf StartRecord()
         {
-            if (_tail + rec.Length > _buf.Length)
+            if (Count == 0) { _head = 0; Buf.Length = 0; }
+            else if (_head > (1 << 16) && _head > Buf.Length / 2)
             {
-                int live = _tail - _head;
-                if (live + rec.Length > _buf.Length / 2)
-                {
-                    var nb = new byte[Math.Max(_buf.Length * 2, (live + rec.Length) * 2)];
-                    Array.Copy(_buf, _head, nb, 0, live);
-                    _buf = nb;
-                }
-                else
-                    Array.Copy(_buf, _head, _buf, 0, live);
+                int live = Buf.Length - _head;
+                Array.Copy(Buf.Data, _head, Buf.Data, 0, live);
+                Buf.Length = live;
                 _head = 0;
-                _tail = live;
             }
-            rec.CopyTo(_buf.AsSpan(_tail));
-            _tail += rec.Length;
+            _start = Buf.Length;
+            return Buf;
+        }
+
+        public void Commit(long ts)
+        {
             if (Count == _ts.Length)
             {
                 var nt = new long[_ts.Length * 2];
@@ -369,18 +361,17 @@ public sealed class TraceOutput
             }
             int slot = (_mHead + Count) % _ts.Length;
             _ts[slot] = ts;
-            _len[slot] = rec.Length;
+            _len[slot] = Buf.Length - _start;
             Count++;
         }
 
-        public ReadOnlySpan<byte> PeekHead() => _buf.AsSpan(_head, _len[_mHead]);
+        public ReadOnlySpan<byte> PeekHead() => Buf.Data.AsSpan(_head, _len[_mHead]);
 
         public void Pop()
         {
             _head += _len[_mHead];
             _mHead = (_mHead + 1) % _ts.Length;
             Count--;
-            if (Count == 0) _head = _tail = 0;
         }
     }
 }

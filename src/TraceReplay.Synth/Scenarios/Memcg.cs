@@ -35,7 +35,7 @@ public sealed class MemcgEraA
         _idLock = new LockInstance(m.Lockdep.Class("&(&ss->id_lock)->rlock"), 0xffffffff81c4e318UL);
         var tree = m.Lockdep.Class("&(&rtpz->lock)->rlock");
         _treeLocks = [new LockInstance(tree, 0xffff88003f80b010UL), new LockInstance(tree, 0xffff88003f80b050UL), new LockInstance(tree, 0xffff88003f80b090UL)];
-        CgroupMutex = new SleepLock(m, new LockInstance(m.Lockdep.Class("cgroup_mutex", spin: false), 0xffffffff81c4d6a0UL));
+        CgroupMutex = new SleepLock(m, new LockInstance(m.Lockdep.Class("cgroup_mutex"), 0xffffffff81c4d6a0UL));
     }
 
     /// <summary>mkdir: cgroup_create → mem_cgroup_create (3.7) / mem_cgroup_css_alloc (3.8) → alloc_css_id under ss->id_lock.</summary>

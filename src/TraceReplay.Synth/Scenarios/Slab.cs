@@ -47,9 +47,9 @@ public sealed class Slab
     public Slab(Machine m)
     {
         _m = m;
-        SlabMutex = new SleepLock(m, new LockInstance(m.Lockdep.Class("slab_mutex", spin: false), 0xffffffff81c5a5e0UL));
-        MemcgSlabMutex = new SleepLock(m, new LockInstance(m.Lockdep.Class("memcg_slab_mutex", spin: false), 0xffffffff81c4f2c0UL));
-        CgroupMutex = new SleepLock(m, new LockInstance(m.Lockdep.Class("cgroup_mutex", spin: false), 0xffffffff81c4d6a0UL));
+        SlabMutex = new SleepLock(m, new LockInstance(m.Lockdep.Class("slab_mutex"), 0xffffffff81c5a5e0UL));
+        MemcgSlabMutex = new SleepLock(m, new LockInstance(m.Lockdep.Class("memcg_slab_mutex"), 0xffffffff81c4f2c0UL));
+        CgroupMutex = new SleepLock(m, new LockInstance(m.Lockdep.Class("cgroup_mutex"), 0xffffffff81c4d6a0UL));
     }
 
     bool Batched => _m.Kernel.BatchedCacheDestroy;

@@ -84,7 +84,7 @@ public sealed class RcuBarrierTests
         d.Tracepoint(200, w, "workqueue_execute_end", ObserverDriver.F("work", 0xfeedUL));
         var t = d.End().Table("rcu_barriers");
         int i = t.Rows().Single();
-        Assert.Equal("rcu_destroy_batch", t.Str("op", i));
+        Assert.Equal("slab_caches_to_rcu_destroy_workfn", t.Str("op", i));
         Assert.Equal(1, t.Int("barrier_count", i));
         Assert.Equal(10, t.Long("barrier_ns", i));
         Assert.Equal(200, t.Long("end_ns", i));

@@ -29,27 +29,37 @@ public sealed class UnsafeFreeTests
     }
 
     [Fact]
-    public void MemcgFreeInRcuSoftirq_On37_IsOneUnsafeFreeNamingTheLockAndItsRegistration()
+    public void MemcgFreeInRcuSoftirq_On37_IsOneUnsafeFreePerConflictingLock_AtItsAcquisition()
     {
         var d = new ObserverDriver("3.7");
         SeedBeforeFix(d);
         var r = d.End();
         var t = r.Table("unsafe_frees");
-        Assert.Equal(1, t.RowCount); // free_css_id / remove_from_trees are part of the __mem_cgroup_free report
-        Assert.Equal(9010, t.Long("ts_ns", 0));
-        Assert.Equal(1, t.Int("cpu", 0));
-        Assert.Equal("rcu-callback", t.Str("context", 0));
-        Assert.Equal("memcg", t.Str("object_kind", 0));
-        Assert.Equal("memcg-free-sync-last-put", t.Str("rule", 0));
-        Assert.Equal(IdLock, t.Str("lock_class", 0));
-        Assert.Equal(1010, t.Long("conflict_ts_ns", 0));
-        Assert.Equal(0, t.Int("conflict_cpu", 0));
-        Assert.Equal("task", t.Str("conflict_context", 0));
-        Assert.Equal(7, t.Long("line", 0));
-        string evidence = t.Str("evidence", 0)!;
-        Assert.Contains("delayed_put_task_struct", evidence);
-        Assert.Contains("mem_cgroup_create", evidence);
-        Assert.Contains("{SOFTIRQ-ON-W} -> {IN-SOFTIRQ-W}", evidence);
+        Assert.Equal(2, t.RowCount);
+        // Row 0: the per-zone tree lock taken by mem_cgroup_remove_from_trees (event 9), registered at event 4.
+        Assert.Equal(9021, t.Long("ts_ns", 0));
+        Assert.Equal(TreeLock, t.Str("lock_class", 0));
+        Assert.Equal(1030, t.Long("conflict_ts_ns", 0));
+        Assert.Equal(9, t.Long("line", 0));
+        // Row 1: the css id lock taken by free_css_id (event 12), registered at event 2.
+        Assert.Equal(9031, t.Long("ts_ns", 1));
+        Assert.Equal(IdLock, t.Str("lock_class", 1));
+        Assert.Equal(1010, t.Long("conflict_ts_ns", 1));
+        Assert.Equal(12, t.Long("line", 1));
+        foreach (int i in t.Rows())
+        {
+            Assert.Equal(1, t.Int("cpu", i));
+            Assert.Equal("rcu-callback", t.Str("context", i));
+            Assert.Equal("memcg", t.Str("object_kind", i));
+            Assert.Equal("memcg-free-sync-last-put", t.Str("rule", i));
+            Assert.Equal(0, t.Int("conflict_cpu", i));
+            Assert.Equal("task", t.Str("conflict_context", i));
+            string evidence = t.Str("evidence", i)!;
+            Assert.Contains("__mem_cgroup_free()", evidence);
+            Assert.Contains("delayed_put_task_struct", evidence);
+            Assert.Contains("mem_cgroup_create", evidence);
+            Assert.Contains("{SOFTIRQ-ON-W} -> {IN-SOFTIRQ-W}", evidence);
+        }
 
         // The lock findings of the seed splat: both locks, registered in mem_cgroup_create, conflict under the RCU callback.
         var f = r.Table("lock_findings");
@@ -93,12 +103,13 @@ public sealed class UnsafeFreeTests
         d.Function(200, RcuCb, "free_css_id", "some_rcu_callback");
         var t = d.End().Table("unsafe_frees");
         Assert.Equal("css-id-free-in-irq", t.Str("rule", t.Rows().Single()));
-        Assert.Equal(IdLock, t.Str("lock_class", 0));
+        Assert.Equal(IdLock, t.Str("lock_class", 0)); // inferred: free_css_id takes the id lock (rule table)
+        Assert.Equal(200, t.Long("ts_ns", 0));
         Assert.Equal(100, t.Long("conflict_ts_ns", 0));
     }
 
     [Fact]
-    public void GraphStyle_NestedOperationsAreOneReport()
+    public void GraphStyle_NestedOperationIsPartOfTheEnclosingOne()
     {
         var d = new ObserverDriver("3.7");
         d.GraphEntry(1000, Mkdir, "mem_cgroup_create");
@@ -112,7 +123,24 @@ public sealed class UnsafeFreeTests
         d.GraphExit(9040, RcuCb, "free_css_id", 10);
         d.GraphExit(9050, RcuCb, "__mem_cgroup_free", 40);
         var t = d.End().Table("unsafe_frees");
-        Assert.Equal(9010, t.Long("ts_ns", t.Rows().Single()));
+        int i = t.Rows().Single(); // free_css_id is inside __mem_cgroup_free: one operation, one conflicting class
+        Assert.Equal(9031, t.Long("ts_ns", i));
+        Assert.Equal(IdLock, t.Str("lock_class", i));
+        Assert.Contains("__mem_cgroup_free()", t.Str("evidence", i));
+    }
+
+    [Fact]
+    public void VfreeInSoftirqOn36_IsAnUnsafeFreeWithoutLockClass()
+    {
+        var d = new ObserverDriver("3.6");
+        d.Function(500, At.Softirq(0, 0, "swapper/0"), "vfree", "free_work_fn");
+        d.Tracepoint(510, At.Softirq(0, 0, "swapper/0"), "softirq_exit", ObserverDriver.F("vec", 1L));
+        var t = d.End().Table("unsafe_frees");
+        int i = t.Rows().Single();
+        Assert.Equal("vfree-in-interrupt-3.8", t.Str("rule", i));
+        Assert.Equal("", t.Str("lock_class", i));
+        Assert.Null(t.Long("conflict_ts_ns", i));
+        Assert.Equal(500, t.Long("ts_ns", i));
     }
 
     [Fact]

@@ -133,6 +133,11 @@ public sealed class ConsoleFuzzTests
         Assert.True(inMemory.Reports.Count >= 50 * copies);
         Assert.Equal(inMemory.Reports.Select(r => (r.Line, r.Title)), streamed.Reports.Select(r => (r.Line, r.Title)));
         Assert.Equal(inMemory.Lines, streamed.Lines);
+        // line numbers survive the bulk skipping of plain output: the numbered line of the text is the title line
+        var textLines = sb.ToString().Split('\n');
+        Assert.Equal(textLines.Length - (sb[^1] == '\n' ? 1 : 0), streamed.Lines);
+        foreach (var r in streamed.Reports)
+            Assert.EndsWith(r.Lines[0].Text, textLines[r.Line - 1].TrimEnd('\r'));
     }
 
     static string[] WithCaller(string[] lines, string caller)

@@ -104,4 +104,30 @@ public sealed class ConsoleGoldenTests
         Assert.Equal(["lock_acquire", "_raw_read_lock"], r.Frames.Where(f => f.Section == "usage:IN-HARDIRQ-R").Take(2).Select(f => f.Function));
         Assert.Equal("dump_stack", r.Frames.First(f => f.Section == "stack").Function);
     }
+
+    [Fact]
+    public void Class_names_with_commas_spaces_and_nested_parentheses_561()
+    {
+        var r = First("syzkaller-report-561.txt");
+        Assert.Equal("possible deadlock in cgroup_rstat_updated", r.Title);
+        Assert.Equal(("kworker/0:4", 5097), (r.Task, r.Pid!.Value));
+        Assert.Equal(new LockRef("acquire", "&syncp->seq#2", "+.+.", "0:0", 0xff76a014UL, "cgroup_rstat_flush_locked"), r.Locks[0]);
+        Assert.Equal(new LockRef("held", "per_cpu_ptr(&cgroup_rstat_cpu_lock, cpu)", "-...", "2:2", 0xde5c895cUL, "cgroup_rstat_flush_locked"), r.Locks[1]);
+        Assert.Equal(("safe", "per_cpu_ptr(&cgroup_rstat_cpu_lock, cpu)"), (r.Locks[2].Role, r.Locks[2].Class));
+        Assert.Contains(r.HeldLocks, h => h.Index == 4 && h.Class == "per_cpu_ptr(&cgroup_rstat_cpu_lock, cpu)" && h.Address == 0xde5c895cUL);
+        Assert.Contains(r.Frames, f => f.Section == "stack" && f.Function == "css_release_work_fn");
+    }
+
+    [Theory]
+    [InlineData(" (&(&ss->id_lock)->rlock){+.?...}, at: [<ffffffff810a5a1d>] free_css_id+0x2d/0x80", "&(&ss->id_lock)->rlock", "+.?...", null, null, "free_css_id")]
+    [InlineData("0000000097f06d5d (rtnl_mutex){+.+.}, at: rtnl_lock+0x17/0x20", "rtnl_mutex", "+.+.", null, 0x97f06d5dUL, "rtnl_lock")]
+    [InlineData("ffff88803d3d5d28 ((wq_completion)wg-kex-wireguard1){+.+.}, at: flush_workqueue+0xe6/0x1520", "(wq_completion)wg-kex-wireguard1", "+.+.", null, 0xffff88803d3d5d28UL, "flush_workqueue")]
+    [InlineData("ffffffff96063cd0 (cpu_hotplug_lock){++++}-{0:0}, at: static_key_enable+0x9/0x20", "cpu_hotplug_lock", "++++", "0:0", 0xffffffff96063cd0UL, "static_key_enable")]
+    [InlineData("ffff8880 ((work_completion)(&hub->events)){+.+.}-{0:0}, at: process_one_work+0x1/0x2", "(work_completion)(&hub->events)", "+.+.", "0:0", 0xffff8880UL, "process_one_work")]
+    [InlineData("812239d8 (rcu_callback){....}-{0:0}, at: rcu_core+0x314/0xa74", "rcu_callback", "....", "0:0", 0x812239d8UL, "rcu_core")]
+    public void Lock_lines_of_every_era_split_into_their_parts(string line, string cls, string usage, string? wait, ulong? address, string at)
+    {
+        Assert.True(LockdepSyntax.TryParseLockLine(line, out var p));
+        Assert.Equal(new ParsedLock(cls, usage, wait, address, at), p);
+    }
 }

@@ -13,6 +13,8 @@ public sealed class FtraceTextAccountingTests
         "tc_trace-android-sched-irq.txt", "tc_trace-critical-path.txt", "tc_trace-func-graph_tracecmd-report.txt",
         "trappy_trace_failed_to_parse.txt", "trappy_trace_filesystem.txt", "trappy_trace_systrace.html",
         "paired_small_v7.report-l.txt.gz", "paired_small_v7.report.txt.gz",
+        "paired_small_v7.report-t.head3000.txt.gz", "paired_small_v7.report-tsdiff.head3000.txt.gz", "paired_small_v7.report-R.head3000.txt.gz",
+        "paired_small_v7.report-N.head3000.txt.gz", "small_v7zstd_x86tsc.report.head3000.txt.gz", "small_v7zstd_x86tsc.report-l.head3000.txt.gz",
     ];
 
     public static TheoryData<string> Fixtures => new(FixtureNames);
@@ -45,5 +47,8 @@ public sealed class FtraceTextAccountingTests
             if (i > 0) Assert.True(rows[i].Line > rows[i - 1].Line);
         }
         Assert.True(rows.Count > 0);
+        // every row is named, and rows with a timestamp column carry a CPU
+        Assert.All(rows, r => Assert.False(string.IsNullOrWhiteSpace(r.Event), $"line {r.Line} has no event name"));
+        Assert.All(rows, r => Assert.True(r.Cpu >= 0, $"line {r.Line} has no cpu"));
     }
 }
