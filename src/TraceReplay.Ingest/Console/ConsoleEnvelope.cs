@@ -1,4 +1,4 @@
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>
 /// What surrounded a console line's payload (lockdep.md §2): printk time, caller id, log level. Caller is 0 when the

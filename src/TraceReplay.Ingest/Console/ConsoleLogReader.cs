@@ -1,26 +1,8 @@
 using System.Buffers;
 using TraceReplay.Core.Diagnostics;
-using TraceReplay.Core.Tables;
 using TraceReplay.Ingest.Input;
 
-namespace TraceReplay.Ingest.Console;
-
-/// <summary>Everything read from one console log: the parsed reports and their four tables.</summary>
-public sealed class ConsoleLogResult
-{
-    public required string TraceName { get; init; }
-    public required string Source { get; init; }
-    public required IReadOnlyList<LockdepReport> Reports { get; init; }
-    /// <summary>lockdep_reports, lockdep_locks, lockdep_frames, lockdep_held_locks (in that order).</summary>
-    public required IReadOnlyList<ReportTable> Tables { get; init; }
-    public long Lines { get; init; }
-    public long Bytes { get; init; }
-
-    public ReportTable ReportsTable => Tables[0];
-    public ReportTable LocksTable => Tables[1];
-    public ReportTable FramesTable => Tables[2];
-    public ReportTable HeldLocksTable => Tables[3];
-}
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>
 /// Streaming reader of kernel console logs (dmesg, /dev/kmsg, serial consoles, syslog/journal; plain, gzip or zstd):
@@ -160,8 +142,21 @@ public static class ConsoleLogReader
         var reports = new List<LockdepReport>(segmenter.Reports.Count);
         foreach (var raw in segmenter.Reports.OrderBy(r => r.Line))
         {
-            var report = ReportParser.Parse(raw, source);
-            SyzkallerTitle.Apply(report);
+            LockdepReport report;
+            try
+            {
+                report = ReportParser.Parse(raw, source);
+                SyzkallerTitle.Apply(report);
+            }
+            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or FormatException or InvalidOperationException)
+            {
+                // a grammar case nobody foresaw must not lose the report: keep it bare and say why
+                report = new LockdepReport { Source = source, Line = raw.Line, TimestampNs = raw.TimestampNs, Kind = raw.Kind,
+                                             Caller = ConsoleEnvelope.CallerName(raw.Caller) };
+                report.Lines.AddRange(raw.Lines);
+                report.Title = raw.Lines.Count > 0 ? raw.Lines[0].Text.Trim() : LockdepKinds.Name(raw.Kind);
+                report.CorruptionReasons.Add("report grammar not understood: " + e.Message);
+            }
             report.Index = reports.Count;
             reports.Add(report);
             if (report.Corrupted)

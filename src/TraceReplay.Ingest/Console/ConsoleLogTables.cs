@@ -1,6 +1,6 @@
 using TraceReplay.Core.Tables;
 
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>
 /// The four report tables of console-log reports (column names and order are a contract):

@@ -1,4 +1,4 @@
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>Kinds of lockdep-family console reports (lockdep.md §4) plus the related atomic-sleep and KASAN reports.</summary>
 public enum LockdepKind

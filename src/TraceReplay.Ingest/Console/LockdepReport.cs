@@ -1,4 +1,4 @@
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>One lock as a report names it: a lock line, a chain entry, a class dump header or a bare class name.</summary>
 public sealed record LockRef(string Role, string Class, string? Usage, string? WaitType, ulong? Address, string? AtFunction);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>A lock line (print_lock) split into its parts (lockdep.md §3.3–3.6).</summary>
 public readonly record struct ParsedLock(string Class, string? Usage, string? WaitType, ulong? Address, string? AtFunction);

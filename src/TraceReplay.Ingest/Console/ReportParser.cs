@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>
 /// Reads the grammar of one cut-out report (lockdep.md §3–§4) into a <see cref="LockdepReport"/>: task line with the
@@ -340,6 +340,7 @@ public static class ReportParser
 
         bool TaskLine(ReadOnlySpan<char> t)
         {
+            if (!t.Contains(" is ", StringComparison.Ordinal) && !t.EndsWith(" takes:")) return false;
             foreach (var (verb, role) in Verbs)
             {
                 int k = t.IndexOf(verb);

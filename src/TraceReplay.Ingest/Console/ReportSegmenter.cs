@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>The lines of one report as cut out of the log, before its grammar is parsed.</summary>
 public sealed class RawReport
@@ -145,7 +145,7 @@ public sealed class ReportSegmenter
 
         public Verdict Feed(ReadOnlySpan<byte> payload, ConsoleEnvelope env, long lineNumber)
         {
-            if (ReportStart.Detect(payload) is not null)
+            if (ReportStart.Detect(payload) is not null || ReportStart.FindGlued(payload) > 0)
             {
                 if (Phase == Phase.Body && ExpectsTrace)
                     Report.Problems.Add($"truncated: interrupted at line {lineNumber} by another report");

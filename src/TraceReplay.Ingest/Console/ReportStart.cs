@@ -1,4 +1,4 @@
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>
 /// Recognises the first line of a lockdep-family report in a payload (lockdep.md §3.1, §4; syzkaller's oops headers):
@@ -32,20 +32,27 @@ public static class ReportStart
     /// </summary>
     public static int FindGlued(ReadOnlySpan<byte> payload)
     {
-        int k = payload.IndexOf("G: "u8);   // "WARNING: " and "BUG: " both contain it
-        while (k >= 0)
+        int best = -1;
+        best = FirstGlued(payload, "WARNING: "u8, best);
+        best = FirstGlued(payload, "BUG: "u8, best);
+        best = FirstGlued(payload, "INFO: "u8, best);
+        return best;
+    }
+
+    static int FirstGlued(ReadOnlySpan<byte> payload, ReadOnlySpan<byte> marker, int best)
+    {
+        int from = 1;
+        while (from < payload.Length)
         {
-            int start = k >= 6 && payload[(k - 6)..].StartsWith("WARNING: "u8) ? k - 6
-                      : k >= 2 && payload[(k - 2)..].StartsWith("BUG: "u8) ? k - 2 : -1;
-            if (start > 0)
-            {
-                if (start >= 2 && payload[start - 1] == (byte)' ' && payload[start - 2] == (byte)'[') start -= 2;
-                if (Detect(payload[start..]) is not null) return start;
-            }
-            int next = payload[(k + 3)..].IndexOf("G: "u8);
-            k = next < 0 ? -1 : k + 3 + next;
+            int k = payload[from..].IndexOf(marker);
+            if (k < 0) return best;
+            int start = from + k;
+            if (best >= 0 && start >= best) return best;
+            if (start >= 2 && payload[start - 1] == (byte)' ' && payload[start - 2] == (byte)'[') start -= 2;
+            if (start > 0 && Detect(payload[start..]) is not null) return start;
+            from += k + 1;
         }
-        return -1;
+        return best;
     }
 
     static LockdepKind? Warning(ReadOnlySpan<byte> t)

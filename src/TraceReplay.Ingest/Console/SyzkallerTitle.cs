@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace TraceReplay.Ingest.Console;
+namespace TraceReplay.Ingest.ConsoleLog;
 
 /// <summary>
 /// Titles in syzkaller's convention (pkg/report/linux.go, report.go; lockdep.md §6) so reports join with syzbot data:
@@ -310,8 +310,8 @@ public static partial class SyzkallerTitle
                 while (li < lines.Count && !next)
                 {
                     string ln = lines[li++];
-                    if (CorruptedLine.IsMatch(ln)) { ok = false; next = true; break; }
-                    if (StackStart.IsMatch(ln)) { next = true; break; }
+                    if (IsCorruptedLine(ln)) { ok = false; next = true; break; }
+                    if (IsStackStart(ln)) { next = true; break; }
                     if (pi != parts.Length - 1 && parts[pi + 1].Pattern is { } lookahead)
                     {
                         var m2 = lookahead.Match(ln);
@@ -329,7 +329,7 @@ public static partial class SyzkallerTitle
                 while (li < lines.Count)
                 {
                     string ln = lines[li++];
-                    if (CorruptedLine.IsMatch(ln)) { ok = false; break; }
+                    if (IsCorruptedLine(ln)) { ok = false; break; }
                     var m = part.Pattern.Match(ln);
                     if (!m.Success) continue;
                     AppendFrames(frames, m, skip);
@@ -340,6 +340,15 @@ public static partial class SyzkallerTitle
         if (frames.Count == 0) return (null, false);
         return (StripPrefix(frames[0]), ok);
     }
+
+    /// <summary>StackStart needs one of these words; checking them first spares the regex on most lines.</summary>
+    static bool IsStackStart(string line)
+        => (line.Contains("race", StringComparison.Ordinal) || line.Contains("llocated", StringComparison.Ordinal)
+            || line.Contains("Freed", StringComparison.Ordinal) || line.Contains("acktrace:", StringComparison.Ordinal)
+            || line.Contains("Uninit", StringComparison.Ordinal))
+           && StackStart.IsMatch(line);
+
+    static bool IsCorruptedLine(string line) => line.Contains("should_fail", StringComparison.Ordinal) && CorruptedLine.IsMatch(line);
 
     static void AppendFrames(List<string> frames, Match m, SkipMatcher skip)
     {
@@ -375,13 +384,13 @@ public static partial class SyzkallerTitle
         bool hasStack = false;
         for (int i = 0; i < lines.Count; i++)
         {
-            if (!StackStart.IsMatch(lines[i])) continue;
+            if (!IsStackStart(lines[i])) continue;
             // only the first occurrence of each keyword is checked by syzkaller; checking all is close enough for one report
             if (lines.Count - i < 4) return "call trace is missed";
             bool found = false;
             for (int j = i + 1; j < lines.Count && j <= i + 15; j++)
             {
-                if (StackStart.IsMatch(lines[j])) break;
+                if (IsStackStart(lines[j])) break;
                 if (lines[j].Contains("(stack is not available)", StringComparison.Ordinal) || FrameLine.Any(re => re.IsMatch(lines[j])))
                 { found = true; break; }
             }

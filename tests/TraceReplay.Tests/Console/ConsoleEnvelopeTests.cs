@@ -1,7 +1,7 @@
 using System.Text;
-using TraceReplay.Ingest.Console;
+using TraceReplay.Ingest.ConsoleLog;
 
-namespace TraceReplay.Tests.Console;
+namespace TraceReplay.Tests.ConsoleLog;
 
 /// <summary>Every prefix style a console line may carry is stripped to the same payload, keeping time and caller.</summary>
 public sealed class ConsoleEnvelopeTests

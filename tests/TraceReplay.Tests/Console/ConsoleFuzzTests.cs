@@ -1,8 +1,8 @@
 using System.Text;
 using TraceReplay.Core.Diagnostics;
-using TraceReplay.Ingest.Console;
+using TraceReplay.Ingest.ConsoleLog;
 
-namespace TraceReplay.Tests.Console;
+namespace TraceReplay.Tests.ConsoleLog;
 
 /// <summary>
 /// Seeded mutations of the real corpus: truncation, two reports interleaved line by line, random envelope styles,
@@ -72,6 +72,23 @@ public sealed class ConsoleFuzzTests
             Assert.Contains(result.Reports, r => r.Kind == a.Report.Kind);
             Assert.Contains(result.Reports, r => r.Kind == b.Report.Kind);
             Assert.True(result.Reports.Count >= 2, $"{a.File.Name} x {b.File.Name}");
+        }
+    }
+
+    [Fact]
+    public void Title_glued_after_other_output_on_one_line_is_found_and_flagged()
+    {
+        // printk interleaving without a newline: "… avc:  denied[ 1722.5] WARNING: possible circular …"
+        const string other = "[  100.000000] audit: type=1400 audit(1.2:3): avc:  denied";
+        foreach (var (file, report, lines) in Corpus())
+        {
+            var glued = lines.ToArray();
+            int title = (int)report.Line - 1;
+            glued[title] = other + glued[title];
+            var result = CorpusFile.ParseText(string.Join("\n", glued));
+            var found = result.Reports.FirstOrDefault(r => r.Kind == report.Kind && r.Line == report.Line);
+            Assert.True(found is not null, file.Name);
+            Assert.True(found.Corrupted, file.Name);
         }
     }
 

@@ -1,6 +1,6 @@
-using TraceReplay.Ingest.Console;
+using TraceReplay.Ingest.ConsoleLog;
 
-namespace TraceReplay.Tests.Console;
+namespace TraceReplay.Tests.ConsoleLog;
 
 /// <summary>Field-by-field expectations typed from reading the corpus files (line numbers refer to the file body).</summary>
 public sealed class ConsoleGoldenTests

@@ -1,4 +1,4 @@
-namespace TraceReplay.Tests.Console;
+namespace TraceReplay.Tests.ConsoleLog;
 
 /// <summary>Real kernel output without lockdep-family reports yields no report, in every envelope style.</summary>
 public sealed class ConsoleNegativeTests

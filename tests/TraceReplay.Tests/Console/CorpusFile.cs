@@ -1,8 +1,8 @@
 using System.Text;
 using TraceReplay.Core.Diagnostics;
-using TraceReplay.Ingest.Console;
+using TraceReplay.Ingest.ConsoleLog;
 
-namespace TraceReplay.Tests.Console;
+namespace TraceReplay.Tests.ConsoleLog;
 
 /// <summary>A syzkaller corpus file: its header (the oracle: TITLE:, TYPE:, CORRUPTED:) and the raw log after it.</summary>
 sealed record CorpusFile(string Name, string Title, bool Corrupted, string Body)

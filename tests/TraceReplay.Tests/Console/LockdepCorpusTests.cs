@@ -1,6 +1,6 @@
-using TraceReplay.Ingest.Console;
+using TraceReplay.Ingest.ConsoleLog;
 
-namespace TraceReplay.Tests.Console;
+namespace TraceReplay.Tests.ConsoleLog;
 
 /// <summary>
 /// The syzkaller lockdep corpus (tests/data/lockdep, 50 real console logs): every report is found, its kind agrees
