@@ -1,7 +1,7 @@
 using TraceReplay.Core.Events;
 using TraceReplay.Core.Tables;
 using TraceReplay.Analysis;
-using TraceReplay.Ingest.Console;
+using TraceReplay.Ingest.ConsoleLog;
 using TraceReplay.Output;
 using TraceReplay.Replay.Engine;
 
