@@ -10,5 +10,7 @@ public static class CommandCatalog
         yield return BatchCommands.Analyze();
         yield return BatchCommands.Ingest();
         yield return MergeCommand.Create();
+        yield return SynthCommand.Create();
+        yield return ExportTimelineCommand.Create();
     }
 }

@@ -9,11 +9,11 @@ public sealed partial class FtraceTextReader
     int _idLostEvents, _idFunction, _idPrint, _idKernelStack, _idUserStack, _idTracingMarkWrite, _idBprint, _idBputs;
     int _idSchedSwitch, _idRcuUtilization, _idRcuBarrier, _idRcuGracePeriod, _idLockAcquire, _idLockRelease, _idLockContended,
         _idLockAcquired, _idWqQueue, _idWqActivate, _idWqStart, _idWqEnd, _idContentionBegin, _idContentionEnd,
-        _idFuncgraphEntry, _idFuncgraphExit, _idFuncgraphSwitch;
+        _idFuncgraphEntry, _idFuncgraphExit, _idFuncgraphSwitch, _idSysEnter, _idSysExit;
     int _keyCount, _keyIp, _keyParentIp, _keyBuf, _keyStack, _keyParentSeq, _keyProbeFunc, _keyProbeIp, _keyRetIp, _keyS,
         _keyRcuName, _keyCpu, _keyCnt, _keyDone, _keyGpSeq, _keyGpEvent, _keyLockdepAddr, _keyFlags, _keyName, _keyWork,
         _keyFunction, _keyLockAddr, _keyRet, _keyFunc, _keyDepth, _keyDurationNs, _keyPrevComm, _keyPrevPid, _keyPrevPrio,
-        _keyPrevState, _keyNextComm, _keyNextPid, _keyNextPrio;
+        _keyPrevState, _keyNextComm, _keyNextPid, _keyNextPrio, _keyId, _keyArgs;
     /// <summary>Event ids whose payload starts with an RCU flavour name before key=value pairs.</summary>
     readonly HashSet<int> _rcuNamedEvents = new();
 
@@ -44,6 +44,8 @@ public sealed partial class FtraceTextReader
         _idFuncgraphEntry = Names.Intern("funcgraph_entry");
         _idFuncgraphExit = Names.Intern("funcgraph_exit");
         _idFuncgraphSwitch = Names.Intern("funcgraph_switch");
+        _idSysEnter = Names.Intern("sys_enter");
+        _idSysExit = Names.Intern("sys_exit");
         foreach (var e in new[] { "rcu_callback", "rcu_invoke_callback", "rcu_batch_start", "rcu_batch_end", "rcu_kfree_callback",
                      "rcu_kvfree_callback", "rcu_invoke_kfree_callback", "rcu_invoke_kvfree_callback", "rcu_invoke_kfree_bulk_callback" })
             _rcuNamedEvents.Add(Names.Intern(e));
@@ -81,6 +83,8 @@ public sealed partial class FtraceTextReader
         _keyNextComm = Names.Intern("next_comm");
         _keyNextPid = Names.Intern("next_pid");
         _keyNextPrio = Names.Intern("next_prio");
+        _keyId = Names.Intern("id");
+        _keyArgs = Names.Intern("args");
     }
 
     void FillBody(EventChunk chunk, int row, ReadOnlySpan<byte> rest)
@@ -143,7 +147,7 @@ public sealed partial class FtraceTextReader
             return;
         }
         int arrow = rest.IndexOf(" <-"u8);
-        if (arrow > 0 && rest[..arrow].IndexOf((byte)' ') < 0)
+        if (arrow > 0 && IsFunctionCall(rest[..arrow]))
         {
             AddFunctionRow(chunk, row, rest, arrow);
             return;
@@ -160,6 +164,14 @@ public sealed partial class FtraceTextReader
         var first = sp < 0 ? rest : rest[..sp];
         chunk.Event[row] = _intern.Intern(first.TrimEnd((byte)':'));
         OpenRow(chunk, row, chunk.Event[row], EventKind.Tracepoint, rest);
+    }
+
+    /// <summary>"func", "func+0x1c/0x40" (sym-offset) or 6.15+ func-args "func(a=0x1, b=2)": no space outside the parentheses.</summary>
+    static bool IsFunctionCall(ReadOnlySpan<byte> ip)
+    {
+        int open = ip.IndexOf((byte)'(');
+        var name = open < 0 ? ip : ip[..open];
+        return name.Length > 0 && name.IndexOf((byte)' ') < 0 && (open < 0 || ip[^1] == ')');
     }
 
     void OpenRow(EventChunk chunk, int row, int eventId, EventKind kind, ReadOnlySpan<byte> payload)
@@ -185,10 +197,29 @@ public sealed partial class FtraceTextReader
             chunk.AddField(row, _keyIp, FieldType.Text, 0, start, rest.Length);
             return;
         }
-        chunk.AddField(row, _keyIp, FieldType.Text, 0, start, arrow);
+        int open = rest[..arrow].IndexOf((byte)'(');
+        chunk.AddField(row, _keyIp, FieldType.Text, 0, start, open < 0 ? arrow : open);
+        if (open > 0)
+            ParseFuncArgs(chunk, row, rest[(open + 1)..(arrow - 1)], start + open + 1);
         int p = arrow + 3;
         while (p < rest.Length && rest[p] == ' ') p++;
         chunk.AddField(row, _keyParentIp, FieldType.Text, 0, start + p, rest.Length - p);
+    }
+
+    /// <summary>func-args "a=0x1, b=2": key=value pairs separated by ", ".</summary>
+    void ParseFuncArgs(EventChunk chunk, int row, ReadOnlySpan<byte> args, int start)
+    {
+        int pos = 0;
+        while (pos < args.Length)
+        {
+            int comma = args[pos..].IndexOf(", "u8);
+            int end = comma < 0 ? args.Length : pos + comma;
+            var arg = args[pos..end];
+            int eq = arg.IndexOf((byte)'=');
+            if (eq > 0)
+                AddTypedField(chunk, row, _intern.Intern(arg[..eq]), arg[(eq + 1)..], start + pos + eq + 1, pointerKey: false);
+            pos = comma < 0 ? args.Length : end + 2;
+        }
     }
 
     /// <summary>Syscall tracer: "sys_openat(dfd: ffffff9c, ...)" → sys_enter_openat, "sys_openat -> 0x3" → sys_exit_openat.</summary>

@@ -34,11 +34,12 @@ public sealed partial class FtraceTextReader
             case Grammar.Lock: ParseLock(chunk, row, p, start, withFlags: false); return;
             case Grammar.Workqueue: ParseWorkqueue(chunk, row, p, start); return;
             case Grammar.Contention: ParseContention(chunk, row, p, start); return;
+            case Grammar.RawSyscall: ParseRawSyscall(chunk, row, p, start); return;
             default: ParseKeyValues(chunk, row, p, start); return;
         }
     }
 
-    enum Grammar : byte { Unset, KeyValue, SchedSwitch, WholeAsS, RcuNamed, RcuBarrier, RcuGracePeriod, LockAcquire, Lock, Workqueue, Contention }
+    enum Grammar : byte { Unset, KeyValue, SchedSwitch, WholeAsS, RcuNamed, RcuBarrier, RcuGracePeriod, LockAcquire, Lock, Workqueue, Contention, RawSyscall }
 
     /// <summary>Special grammar per event id, decided once per name.</summary>
     Grammar[] _grammar = new Grammar[256];
@@ -59,6 +60,7 @@ public sealed partial class FtraceTextReader
             : ev == _idLockRelease || ev == _idLockContended || ev == _idLockAcquired ? Grammar.Lock
             : ev == _idWqQueue || ev == _idWqActivate || ev == _idWqStart || ev == _idWqEnd ? Grammar.Workqueue
             : ev == _idContentionBegin || ev == _idContentionEnd ? Grammar.Contention
+            : ev == _idSysEnter || ev == _idSysExit ? Grammar.RawSyscall
             : Grammar.KeyValue;
         _grammar[ev] = g;
         return g;
@@ -77,25 +79,24 @@ public sealed partial class FtraceTextReader
         int tokenStart = 0;
         int firstEq = -1;
         int n = p.Length;
-        Span<byte> tail = stackalloc byte[32];
+        // p is the arena slice at baseOffset; blocks may read past the payload inside the arena (bits masked off)
+        byte[] arena = chunk.Text;
         for (int block = 0; block < n; block += 32)
         {
-            uint spaces, equals;
-            if (block + 32 <= n)
+            Vector256<byte> v;
+            if (baseOffset + block + 32 <= arena.Length)
             {
-                var v = Vector256.Create(p.Slice(block, 32));
-                spaces = Vector256.Equals(v, Vector256.Create((byte)' ')).ExtractMostSignificantBits();
-                equals = Vector256.Equals(v, Vector256.Create((byte)'=')).ExtractMostSignificantBits();
+                v = Vector256.Create((ReadOnlySpan<byte>)arena.AsSpan(baseOffset + block, 32));
             }
             else
             {
-                tail.Clear();
-                p[block..].CopyTo(tail);
-                var v = Vector256.Create((ReadOnlySpan<byte>)tail);
-                uint valid = (1u << (n - block)) - 1;
-                spaces = Vector256.Equals(v, Vector256.Create((byte)' ')).ExtractMostSignificantBits() & valid;
-                equals = Vector256.Equals(v, Vector256.Create((byte)'=')).ExtractMostSignificantBits() & valid;
+                v = LoadTail(p[block..]);
             }
+            uint valid = n - block >= 32 ? uint.MaxValue : (1u << (n - block)) - 1;
+            // a newline (multi-line payload) separates tokens like a space
+            uint spaces = (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'\n')))
+                .ExtractMostSignificantBits() & valid;
+            uint equals = Vector256.Equals(v, Vector256.Create((byte)'=')).ExtractMostSignificantBits() & valid;
             uint marks = spaces | equals;
             while (marks != 0)
             {
@@ -117,6 +118,15 @@ public sealed partial class FtraceTextReader
             OnToken(chunk, row, p, baseOffset, ref kv, tokenStart, n, firstEq);
         if (kv.KeyStart >= 0)
             EmitKeyValue(chunk, row, p, baseOffset, kv.KeyStart, kv.KeyEnd, kv.ValueStart, kv.ValueEnd, kv.Bracketed);
+    }
+
+    /// <summary>The last bytes of a payload that ends the arena, zero-padded to a vector (rare: arena end).</summary>
+    static Vector256<byte> LoadTail(ReadOnlySpan<byte> rest)
+    {
+        Span<byte> tail = stackalloc byte[32];
+        tail.Clear();
+        rest[..Math.Min(rest.Length, 32)].CopyTo(tail);
+        return Vector256.Create((ReadOnlySpan<byte>)tail);
     }
 
     struct KeyValueState
@@ -226,15 +236,38 @@ public sealed partial class FtraceTextReader
         if (s.IsEmpty || s.Length > 16)
             return false;
         ulong v = 0;
+        byte bad = 0;
+        var table = HexDigitValues;
         foreach (byte b in s)
         {
-            int d = (uint)(b - '0') <= 9 ? b - '0' : (uint)((b | 0x20) - 'a') <= 5 ? (b | 0x20) - 'a' + 10 : -1;
-            if (d < 0) return false;
-            v = (v << 4) | (uint)d;
+            byte d = table[b];
+            bad |= d; // 0xff marks a non-hex byte; checked once after the loop
+            v = (v << 4) | (uint)(d & 0xf);
         }
         value = (long)v;
-        return true;
+        return (bad & 0xf0) == 0;
     }
+
+    /// <summary>Hex digit value per byte, 0xff for non-hex bytes.</summary>
+    static ReadOnlySpan<byte> HexDigitValues =>
+    [
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 10, 11, 12, 13, 14, 15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 10, 11, 12, 13, 14, 15, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    ];
 
     /// <summary>"ip: buf" (kernel text and trace-cmd print) or "ip=0x… buf=…" (trace-cmd -R).</summary>
     void ParsePrint(EventChunk chunk, int row, ReadOnlySpan<byte> p, int start)
@@ -427,6 +460,24 @@ public sealed partial class FtraceTextReader
             return;
         }
         ParseKeyValues(chunk, row, rest, restStart);
+    }
+
+    /// <summary>raw_syscalls sys_enter "NR %ld (%lx, …)" → id, args (Text); sys_exit "NR %ld = %ld" → id, ret.</summary>
+    void ParseRawSyscall(EventChunk chunk, int row, ReadOnlySpan<byte> p, int start)
+    {
+        if (!p.StartsWith("NR "u8))
+        {
+            ParseKeyValues(chunk, row, p, start);
+            return;
+        }
+        int end = 3;
+        while (end < p.Length && p[end] != ' ') end++;
+        AddTypedField(chunk, row, _keyId, p[3..end], start + 3, pointerKey: false);
+        var rest = p[end..];
+        if (rest.StartsWith(" = "u8))
+            AddTypedField(chunk, row, _keyRet, rest[3..], start + end + 3, pointerKey: false);
+        else if (rest.StartsWith(" ("u8) && rest.EndsWith(")"u8))
+            chunk.AddField(row, _keyArgs, FieldType.Text, 0, start + end + 2, rest.Length - 3);
     }
 
     /// <summary>contention_begin "%p (flags=%s)", contention_end "%p (ret=%d)".</summary>

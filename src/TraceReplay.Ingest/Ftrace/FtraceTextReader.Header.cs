@@ -42,6 +42,47 @@ public sealed partial class FtraceTextReader
             _legendColumns = 5;
         else if (line.IndexOf("preempt-depth"u8) >= 0 && _legendColumns == 0)
             _legendColumns = 4;
+        int arrow = line.IndexOf("=> "u8);
+        if (arrow > 0 && line[..arrow].IndexOf("_-"u8) >= 0)
+            NoteLegendColumn(line[(arrow + 3)..].Trim((byte)' '));
+    }
+
+    // The flags legend ("#  _-----=> irqs-off" …) names the columns in order. PREEMPT_RT kernels add
+    // need-resched-lazy and preempt-lazy-depth columns (6–7 wide); their positions come from the legend.
+    readonly List<string> _legend = new();
+    /// <summary>Column of irqs-off, need-resched, need-resched-lazy, hardirq/softirq, preempt-depth, migrate-disable; null = standard.</summary>
+    int[]? _flagsLayout;
+
+    void NoteLegendColumn(ReadOnlySpan<byte> name)
+    {
+        // "CPU#" (latency-format header: the CPU fused before the flags) and "delay" are not flag columns
+        if (name.SequenceEqual("delay"u8) || name.SequenceEqual("CPU#"u8))
+            return;
+        _legend.Add(Encoding.UTF8.GetString(name));
+        int Find(params string[] names) => _legend.FindIndex(n => names.Contains(n));
+        var layout = new[]
+        {
+            Find("irqs-off", "irqs-off/BH-disabled"), Find("need-resched"), Find("need-resched-lazy", "need-resched_lazy"),
+            Find("hardirq/softirq"), Find("preempt-depth"), Find("migrate-disable"),
+        };
+        bool standard = layout[0] == 0 && layout[1] == 1 && layout[2] < 0 && layout[3] == 2 && layout[4] == 3 && layout[5] is -1 or 4;
+        _flagsLayout = standard || layout[0] < 0 ? null : layout;
+        _lastFlags = 0; // decoding may change: drop the one-entry cache
+    }
+
+    static byte At(ReadOnlySpan<byte> flags, int col) => col >= 0 && col < flags.Length ? flags[col] : (byte)'.';
+
+    /// <summary>Rearranges a non-standard (RT) flags token into the standard 5 columns before decoding.</summary>
+    void DecodeWithLayout(ReadOnlySpan<byte> flags, int[] layout)
+    {
+        Span<byte> std = stackalloc byte[5];
+        std[0] = At(flags, layout[0]);
+        std[1] = At(flags, layout[1]) != '.' ? At(flags, layout[1]) : At(flags, layout[2]);
+        std[2] = At(flags, layout[3]);
+        std[3] = At(flags, layout[4]);
+        std[4] = At(flags, layout[5]);
+        FtraceFlags.Decode(std, hasMigrateColumn: layout[5] >= 0, out _lastContext, out _lastNeedResched, out _lastPreemptDepth,
+            out _lastMigrateDisable);
     }
 
     /// <summary>trace-cmd report's own header lines (and its "CPU N is empty" notes).</summary>

@@ -21,8 +21,9 @@ public sealed partial class FtraceTextReader
             Info.HeaderLines++;
             return true;
         }
-        int first = line.IndexOfAnyExcept((byte)' ', (byte)'\t');
-        if (first < 0)
+        int first = 0;
+        while (first < line.Length && (line[first] == ' ' || line[first] == '\t')) first++;
+        if (first == line.Length)
         {
             CloseOpenRow(chunk);
             Info.BlankLines++;

@@ -81,8 +81,14 @@ public sealed partial class FtraceTextReader
         int commStart = 0;
         while (commStart < commEnd && line[commStart] == ' ') commStart++;
         // trace-cmd prints "buffer: " before the right-aligned comm when the file has instances
-        int colon = line[commStart..commEnd].IndexOf(": "u8);
-        if (colon > 0 && line[commStart..(commStart + colon)].IndexOf((byte)' ') < 0)
+        // (short spans: plain loops beat the vectorized search's call overhead here)
+        int colon = -1;
+        for (int k = commStart; k + 1 < commEnd; k++)
+        {
+            if (line[k] == ' ') break; // a buffer name has no space before its ": "
+            if (line[k] == ':' && line[k + 1] == ' ') { colon = k - commStart; break; }
+        }
+        if (colon > 0)
         {
             int after = commStart + colon + 2;
             while (after < commEnd && line[after] == ' ') after++;
@@ -231,8 +237,8 @@ public sealed partial class FtraceTextReader
 
     static int TokenEnd(ReadOnlySpan<byte> line, int i)
     {
-        int rel = line[i..].IndexOf((byte)' ');
-        return rel < 0 ? line.Length : i + rel;
+        while (i < line.Length && line[i] != ' ') i++;
+        return i;
     }
 
     /// <summary>"12300.846672" (µs), "12300.846671767" (ns) or "30057012021685" (counter/raw clock).</summary>
@@ -310,8 +316,11 @@ public sealed partial class FtraceTextReader
                 _lastFlags = PackFlags(flags);
                 _lastFlagsId = _intern.Intern(flags);
                 if (Info.FlagsWidth == 0) Info.FlagsWidth = flags.Length;
-                FtraceFlags.Decode(flags, HasMigrateColumn(flags.Length), out _lastContext, out _lastNeedResched,
-                    out _lastPreemptDepth, out _lastMigrateDisable);
+                if (_flagsLayout is { } layout)
+                    DecodeWithLayout(flags, layout);
+                else
+                    FtraceFlags.Decode(flags, HasMigrateColumn(flags.Length), out _lastContext, out _lastNeedResched,
+                        out _lastPreemptDepth, out _lastMigrateDisable);
             }
             chunk.Flags[row] = _lastFlagsId;
             chunk.Context[row] = _lastContext;

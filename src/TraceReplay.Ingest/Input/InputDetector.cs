@@ -73,9 +73,9 @@ public static class InputDetector
     /// <summary>"comm-pid [cpu] …" or a trace-cmd/tracefs header line.</summary>
     static bool LooksLikeFtraceEvent(ReadOnlySpan<byte> line)
     {
-        if (LooksLikeFuncGraph(line))
-            return true;
         if (line.StartsWith("# tracer:"u8) || line.StartsWith("cpus="u8) || line.StartsWith("version = "u8))
+            return true;
+        if (LooksLikeGraphOrLatencyLine(line))
             return true;
         int bracket = line.IndexOf("] "u8);
         if (bracket < 0) return false;
@@ -88,14 +88,20 @@ public static class InputDetector
         return line[(bracket + 1)..].IndexOf((byte)':') > 0;
     }
 
-    /// <summary>function_graph body " 0)   0.587 us    |  do_nanosleep() {" — CPU column then a '|' bar.</summary>
-    static bool LooksLikeFuncGraph(ReadOnlySpan<byte> line)
+    /// <summary>function_graph " 0)   0.198 us    |  func();" (maybe after "abstime |") or latency-format "… 1dNs2. 119964us+: …".</summary>
+    static bool LooksLikeGraphOrLatencyLine(ReadOnlySpan<byte> line)
     {
         var t = line.TrimStart((byte)' ');
+        int bar = t.IndexOf((byte)'|');
+        if (bar > 0 && t[..bar].IndexOfAnyExcept("0123456789. "u8) < 0)
+            t = t[(bar + 1)..].TrimStart((byte)' '); // absolute time column
         int paren = t.IndexOf((byte)')');
-        if (paren < 1 || paren > 4) return false;
-        foreach (byte b in t[..paren]) if (b < '0' || b > '9') return false;
-        return t[paren..].IndexOf((byte)'|') > 0;
+        if (paren > 0 && paren <= 4 && t[..paren].IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0
+            && (t.IndexOf((byte)'|') > paren || t.EndsWith("{"u8) || t.EndsWith(";"u8) || t.EndsWith("}"u8)))
+            return true;
+        int us = line.IndexOf("us"u8);
+        return us > 0 && (uint)(line[us - 1] - '0') <= 9 && us + 3 < line.Length
+            && (line[us + 2] == ':' || (line[us + 3] == ':' && "!+#*@$ "u8.IndexOf(line[us + 2]) >= 0));
     }
 
     /// <summary>"[  12.345678] …", "&lt;4&gt;[ …", syslog "… kernel: …", or the bare lockdep banners.</summary>

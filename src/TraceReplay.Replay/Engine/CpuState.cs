@@ -43,8 +43,5 @@ internal sealed class CpuState
     public bool InRcuBatch;
     public long LastNs;
 
-    public bool InSoftirq => Soft.Open;
-    public bool InHardirq => Hard.Open;
-    public bool InNmi => Nmi.Open;
     public bool AnyFrameUncertain => Task.Uncertain || (Soft.Open && Soft.Uncertain) || (Hard.Open && Hard.Uncertain) || (Nmi.Open && Nmi.Uncertain);
 }

@@ -26,18 +26,19 @@ internal sealed class EventIds
     {
         _names = names;
         Work = names.Intern("work"); Function = names.Intern("function"); Workqueue = names.Intern("workqueue");
-        Vec = names.Intern("vec"); Irq = names.Intern("irq"); Name = names.Intern("name");
-        PrevPid = names.Intern("prev_pid"); NextPid = names.Intern("next_pid"); NextComm = names.Intern("next_comm");
+        Vec = names.Intern("vec"); Name = names.Intern("name");
+        NextPid = names.Intern("next_pid"); NextComm = names.Intern("next_comm");
         Func = names.Intern("func"); Ip = names.Intern("ip"); ProbeFunc = names.Intern("probe_func");
         Root = names.Intern("root"); Id = names.Intern("id"); Path = names.Intern("path");
         Pid = names.Intern("pid"); Comm = names.Intern("comm"); ChildPid = names.Intern("child_pid"); ChildComm = names.Intern("child_comm");
         Ptr = names.Intern("ptr"); BytesAlloc = names.Intern("bytes_alloc"); CallSite = names.Intern("call_site");
         StackField = names.Intern("stack");
         Unknown = names.Intern("<...>");
+        Count = names.Intern("count");
     }
 
-    public readonly int Work, Function, Workqueue, Vec, Irq, Name, PrevPid, NextPid, NextComm, Func, Ip, ProbeFunc,
-        Root, Id, Path, Pid, Comm, ChildPid, ChildComm, Ptr, BytesAlloc, CallSite, StackField, Unknown;
+    public readonly int Work, Function, Workqueue, Vec, Name, NextPid, NextComm, Func, Ip, ProbeFunc,
+        Root, Id, Path, Pid, Comm, ChildPid, ChildComm, Ptr, BytesAlloc, CallSite, StackField, Unknown, Count;
 
     public EventRole Role(int eventId)
     {

@@ -28,7 +28,6 @@ internal sealed class ReorderBuffer
         _spare = new EventChunk(_maxHeld + EventChunk.DefaultCapacity);
     }
 
-    public long Late { get; private set; }
     public long Forced { get; private set; }
 
     public void Add(EventChunk chunk)
@@ -38,7 +37,7 @@ internal sealed class ReorderBuffer
             long ts = chunk.TsNs[r];
             if (ts < _releasedTs)
             {
-                Late++;
+                // Older than what was already replayed: replay it now (the engine counts it as out of order).
                 _emit(chunk, r);
                 continue;
             }

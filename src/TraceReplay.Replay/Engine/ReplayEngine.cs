@@ -520,12 +520,11 @@ public sealed class ReplayEngine : IEventSink
     void HandleLost(EventChunk chunk, int r, long ts)
     {
         _lostMarkers++;
-        if (chunk.TryGetValue(r, _shared!.Names.Intern("count"), out long n) && n > 0) _lostEvents += n;
+        if (chunk.TryGetValue(r, _ids.Count, out long n) && n > 0) _lostEvents += n;
         int cpuNo = chunk.Cpu[r];
         if (cpuNo >= 0) ResetAfterLoss(Cpu(cpuNo), ts);
         else
             foreach (var cpu in _cpus) ResetAfterLoss(cpu, ts);
-        _work.OnLost(cpuNo);
     }
 
     void ResetAfterLoss(CpuState cpu, long ts)

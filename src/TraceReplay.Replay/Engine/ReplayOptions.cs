@@ -15,7 +15,7 @@ public sealed class ReplayOptions
 
     /// <summary>Rows a streamed table (contexts, work_items, lifetimes, lifetime_stages) holds before it is handed to
     /// <see cref="ReplayEngine.BatchFlush"/> (when set).</summary>
-    public int BatchRows { get; init; } = 65536;
+    public int BatchRows { get; init; } = 16384;
 
     /// <summary>True when the trace began at boot, so a free of a never-allocated pointer is a finding;
     /// null = auto (first timestamp below 10 s).</summary>
@@ -28,6 +28,7 @@ public sealed class ReplayOptions
     /// <summary>context_mismatches rows kept verbatim; every mismatch is still counted in the summary.</summary>
     public int MaxMismatchRows { get; init; } = 100_000;
 
-    /// <summary>Freed-pointer memory for double-free detection is swept when the pointer map exceeds this size.</summary>
-    public int MaxTrackedPointers { get; init; } = 1 << 22;
+    /// <summary>Freed pointers are remembered (to recognise a second free) until more than this many accumulate; then
+    /// they are forgotten, so memory follows the live objects. Sweeps are counted in the summary (pointer_sweeps).</summary>
+    public int MaxFreedPointers { get; init; } = 1 << 20;
 }

@@ -256,6 +256,7 @@ internal sealed class CgroupTracker
         if (fn == _cssKilled)
         {
             css = NewCss(work, ts);
+            _memcgOrder.Add(css);
             var g = ByPointer(_awaitingKill, work, self: false);
             if (g != null) _pointerLinks++;
             else if (_awaitingKill.Count > 0) { g = _awaitingKill[0]; _fifoLinks++; }
@@ -366,6 +367,14 @@ internal sealed class CgroupTracker
             // The self css is freed last: the cgroup and its css are complete, write them out and forget them.
             if (css.IsSelf && css.Group is { } g && (g.SubsysCss == null || g.SubsysCss.Lt.FreeRank >= 0))
                 Retire(g);
+            else if (css.Group == null && !css.IsSelf && css.Parent == null)
+            {
+                // A css never tied to a cgroup (its rmdir was before the trace, or another hierarchy): complete, write it.
+                _orphans.Remove(css);
+                _memcgOrder.Remove(css);
+                css.Lt.Kind = css.MemcgEvidence ? "memcg" : "css";
+                _table.Emit(css.Lt);
+            }
         }
     }
 
@@ -382,7 +391,6 @@ internal sealed class CgroupTracker
     {
         var css = new Css { Lt = new Lifetime("css", "work:" + ReplayShared.Hex(work)) };
         _orphans.Add(css);
-        _memcgOrder.Add(css);
         return css;
     }
 
@@ -413,6 +421,7 @@ internal sealed class CgroupTracker
         if (fn.SequenceEqual("mem_cgroup_create"u8) || fn.SequenceEqual("mem_cgroup_css_alloc"u8))
         {
             var css = NewCss(0, ts);
+            _memcgOrder.Add(css);
             css.FromFunctions = true;
             css.MemcgEvidence = true;
             css.Lt.Key = "memcg#" + (++_memcgSerial).ToString(CultureInfo.InvariantCulture);
@@ -438,6 +447,7 @@ internal sealed class CgroupTracker
         if (target == null)
         {
             target = NewCss(0, ts);
+            _memcgOrder.Add(target);
             target.FromFunctions = true;
             target.Lt.Key = "memcg#" + (++_memcgSerial).ToString(CultureInfo.InvariantCulture);
         }

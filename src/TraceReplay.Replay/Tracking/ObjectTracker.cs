@@ -38,7 +38,7 @@ internal sealed class ObjectTracker
     readonly Dictionary<long, int> _kmallocCacheIds = new();
     readonly List<Lifetime> _cacheLifetimes = new();
     readonly int _unnamedCache, _kfreeUnknownCache;
-    long _doubleFrees, _unknownFrees, _sweeps;
+    long _doubleFrees, _unknownFrees, _sweeps, _live;
     bool? _startsAtBoot;
 
     public ObjectTracker(ReplayShared shared, LifetimeTable table)
@@ -100,13 +100,14 @@ internal sealed class ObjectTracker
             old.Live--;
             old.LiveBytes -= rec.Bytes;
         }
+        else _live++;
         rec.Cache = cache;
         rec.Bytes = (int)bytes;
         rec.Live = true;
         rec.AllocNs = chunk.TsNs[r];
         stat.Live++;
         stat.LiveBytes += bytes;
-        if (_objects.Count > _shared.Options.MaxTrackedPointers) Sweep();
+        if (_objects.Count - _live > _shared.Options.MaxFreedPointers) Sweep();
     }
 
     void Free(EventChunk chunk, int r, int cache, in CpuContextView view)
@@ -136,6 +137,7 @@ internal sealed class ObjectTracker
         stat.LiveBytes -= rec.Bytes;
         rec.Live = false;
         rec.FreedNs = ts;
+        _live--;
     }
 
     bool StartsAtBoot(long ts)
@@ -155,7 +157,7 @@ internal sealed class ObjectTracker
         _table.Emit(lt);
     }
 
-    /// <summary>Forgets freed pointers (kept only to recognise a second free) when the map grows past its bound.</summary>
+    /// <summary>Forgets freed pointers (kept only to recognise a second free) when too many have accumulated.</summary>
     void Sweep()
     {
         _sweeps++;
@@ -163,6 +165,7 @@ internal sealed class ObjectTracker
         foreach (var kv in _objects)
             if (!kv.Value.Live) dead.Add(kv.Key);
         foreach (var k in dead) _objects.Remove(k);
+        _objects.TrimExcess();
     }
 
     // ---- caches from function / graph / kprobe rows ------------------------------------------------------------

@@ -107,9 +107,6 @@ internal sealed class WorkItemTracker
         }
     }
 
-    /// <summary>After lost events the pending/running items stay tracked; their rows simply lack what was lost.</summary>
-    public void OnLost(int cpu) { }
-
     public void End(List<ReportTable> reports)
     {
         var left = new List<WorkRec>(_running.Values);

@@ -59,6 +59,11 @@ public sealed class Cpu
     public Flags4 Flags(bool probe) =>
         new(IrqsOff > 0, HardIrq > 0, SoftIrqServing > 0 || BhDisabled > 0, Math.Min(15, Preempt + (probe ? 1 : 0)));
 
+    /// <summary>Flags of a kprobe hit: the ftrace-based kprobe handler runs with irqs off; the kretprobe trampoline also
+    /// holds the kretprobe hash lock (raw spinlock, +1 preempt).</summary>
+    Flags4 ProbeFlags(int extraDepth) =>
+        new(true, HardIrq > 0, SoftIrqServing > 0 || BhDisabled > 0, Math.Min(15, Preempt + extraDepth));
+
     // ---------------------------------------------------------------- tracepoints
 
     /// <summary>Begins a tracepoint; null in the counting pass (caller skips formatting).</summary>
@@ -106,7 +111,7 @@ public sealed class Cpu
                     else
                     {
                         // p:kprobes/p_<f>_0 <f> arg1=%di   →  "p_f_0: (f+0x0/0xsize) arg1=0x..."
-                        var b = _out.BeginRaw(Id, Now, Current, Flags(true));
+                        var b = _out.BeginRaw(Id, Now, Current, ProbeFlags(0));
                         b.Add("p_"u8); b.Add(f.Utf8); b.Add("_0: ("u8);
                         b.SymOff(f, 0);
                         b.Add(") arg1=0x"u8);
@@ -142,7 +147,7 @@ public sealed class Cpu
                 {
                     // r:kprobes/r_<f>_0 <f> arg1=$retval  →  "r_f_0: (caller+0xoff/0xsize <- f) arg1=0x..."
                     var parent = frames.Count > 0 ? frames[^1].Func : Syms.DoSoftirq;
-                    var b = _out.BeginRaw(Id, Now, Current, Flags(true));
+                    var b = _out.BeginRaw(Id, Now, Current, ProbeFlags(1));
                     b.Add("r_"u8); b.Add(f.Utf8); b.Add("_0: ("u8);
                     b.SymOff(parent, ReturnOffset(parent, f));
                     b.Add(" <- "u8);

@@ -65,6 +65,8 @@ public sealed class KTask
     public bool IsIdle => Pid == 0;
 
     public IEnumerator<Wait>? Body;
+    /// <summary>The formatted "comm-pid [cpu] " part of this task's trace lines (tasks are pinned).</summary>
+    public byte[]? PrefixCache;
     public bool Blocked;
     public bool Done;
     /// <summary>prev_state when the body ends ("x" for an exiting task, "S" for a parked kthread).</summary>

@@ -104,6 +104,8 @@ public sealed class Machine
         {
             if (!body.MoveNext())
             {
+                if (task.Frames.Count > 1 || task.TracedDepth != 0)
+                    throw new InvalidOperationException($"model bug: {task.Comm}-{task.Pid} ended inside {task.Frames[^1].Func.Name}");
                 task.Done = true;
                 c.SwitchAway(task, task.ExitState);
                 return;

@@ -68,7 +68,6 @@ public static class Syms
     public static readonly Sym FreeTask = F("free_task", 0x5c);
     public static readonly Sym FreeAccountedPages = F("free_accounted_pages", 0x4c);
     public static readonly Sym MemcgAlloc = F("mem_cgroup_alloc", 0xf0);
-    public static readonly Sym FreeMemcgPerZoneInfo = F("free_mem_cgroup_per_zone_info", 0x30);
     public static readonly Sym MemcgKmemCacheCreateFunc = F("memcg_kmem_cache_create_func", 0x50);
     public static readonly Sym MemcgCreateKmemCache = F("memcg_create_kmem_cache", 0x160);
     public static readonly Sym DoKmemCacheCreate = F("do_kmem_cache_create", 0x110);
@@ -76,16 +75,16 @@ public static class Syms
     public static readonly Sym DoIrq = F("do_IRQ", 0xd0);
     public static readonly Sym RunTimerSoftirq = F("run_timer_softirq", 0x2f0);
     public static readonly Sym NetRxAction = F("net_rx_action", 0x1d0);
+    public static readonly Sym BlkDoneSoftirq = F("blk_done_softirq", 0x90);
+    public static readonly Sym TaskletAction = F("tasklet_action", 0xb0);
     public static readonly Sym AllocSkb = F("__alloc_skb", 0x1b0);
     public static readonly Sym SkbReleaseData = F("skb_release_data", 0xd0);
     public static readonly Sym KfreeSkbmem = F("kfree_skbmem", 0x80);
     public static readonly Sym GetnameFlags = F("getname_flags", 0x130);
     public static readonly Sym Putname = F("putname", 0x40);
-    public static readonly Sym AllocInode = F("alloc_inode", 0x90);
     public static readonly Sym SeqOpen = F("seq_open", 0x90);
     public static readonly Sym SeqRelease = F("seq_release", 0x30);
     public static readonly Sym DiscardSlab = F("discard_slab", 0x50);
-    public static readonly Sym KmemCacheDestroyMemcgChildren = F("kmem_cache_destroy_memcg_children", 0xa0);
     public static readonly Sym UnderscoreRcuBarrier = F("_rcu_barrier", 0x230);
 
     // --- frames only seen in the lockdep report's stacks ---
@@ -99,7 +98,6 @@ public static class Syms
     public static readonly Sym CallSoftirq = F("call_softirq", 0x1c);
     public static readonly Sym DoSoftirqFn = F("do_softirq", 0x65);
     public static readonly Sym IrqExit = F("irq_exit", 0x85);
-    public static readonly Sym IrqEnter = F("irq_enter", 0x6a);
     public static readonly Sym SmpApicTimerInterrupt = F("smp_apic_timer_interrupt", 0x6e);
     public static readonly Sym ApicTimerInterrupt = F("apic_timer_interrupt", 0x72);
     public static readonly Sym LocalBhEnable = F("_local_bh_enable", 0x40);
@@ -154,6 +152,4 @@ public static class Syms
     public static readonly Sym RcuBarrierCallback = F("rcu_barrier_callback", 0x40);
     public static readonly Sym RcuFreeSlab = F("rcu_free_slab", 0x30);
     public static readonly Sym WakemeAfterRcu = F("wakeme_after_rcu", 0x20);
-    public static readonly Sym FileFreeRcu = F("file_free_rcu", 0x40);
-    public static readonly Sym VmaWork = F("vmstat_update", 0x40);
 }

@@ -164,18 +164,27 @@ public sealed class TraceOutput
 
     void Prefix(ByteBuf b, int cpu, long ts, KTask task, Flags4 flags)
     {
-        // "%16s-%-5d [%03d] " + flags + " %5lu.%06lu: "  (3.x trace_output.c, irq-info on)
-        b.Spaces(16 - task.CommUtf8.Length);
-        b.Add(task.CommUtf8);
-        b.Add((byte)'-');
-        b.Dec(task.Pid, -5);
-        b.Add(" ["u8);
-        b.DecZero(cpu, 3);
-        b.Add("] "u8);
+        // "%16s-%-5d [%03d] " + flags + " %5lu.%06lu: "  (3.x trace_output.c, irq-info on). Tasks never migrate,
+        // so the comm/pid/cpu part is formatted once per task.
+        task.PrefixCache ??= FormatTaskPrefix(task, cpu);
+        b.Add(task.PrefixCache);
         flags.WriteTo(b);
         b.Add((byte)' ');
         Timestamp(b, ts);
         b.Add(": "u8);
+    }
+
+    static byte[] FormatTaskPrefix(KTask task, int cpu)
+    {
+        var p = new ByteBuf();
+        p.Spaces(16 - task.CommUtf8.Length);
+        p.Add(task.CommUtf8);
+        p.Add((byte)'-');
+        p.Dec(task.Pid, -5);
+        p.Add(" ["u8);
+        p.DecZero(cpu, 3);
+        p.Add("] "u8);
+        return p.Span.ToArray();
     }
 
     void Timestamp(ByteBuf b, long ts)
@@ -218,7 +227,7 @@ public sealed class TraceOutput
     }
 
     /// <summary>print_graph_proc: comm cut to 7 chars, "comm-pid" centred in 14 columns.</summary>
-    static void GraphProc(ByteBuf b, byte[] comm7, int pid)
+    internal static void GraphProc(ByteBuf b, byte[] comm7, int pid)
     {
         int pidLen = pid < 10 ? 1 : pid < 100 ? 2 : pid < 1000 ? 3 : pid < 10000 ? 4 : pid < 100000 ? 5 : 6;
         int len = comm7.Length + pidLen + 1;
@@ -231,7 +240,7 @@ public sealed class TraceOutput
     }
 
     /// <summary>print_graph_duration with funcgraph-overhead: "+ " over 10 us, "! " over 100 us, then "%lu.%03lu us " padded.</summary>
-    static void GraphDuration(ByteBuf b, long ns)
+    internal static void GraphDuration(ByteBuf b, long ns)
     {
         if (ns > 100000) b.Add("! "u8);
         else if (ns > 10000) b.Add("+ "u8);

@@ -47,11 +47,11 @@ public static class Background
         {
             int irq = 16 + (kind + c.Id) % 4;
             byte[] name = s_irqNames[(kind + c.Id) % 4];
-            int vec = irq == 16 ? 3 : 4;
+            int vec = irq == 16 ? 3 : irq == 17 ? 4 : 6; // eth0 → NET_RX, ahci → BLOCK, others → TASKLET
             Softirq.HardIrq(c, irq, name, h => Softirq.Raise(h, vec));
             Softirq.Run(c, vec, s =>
             {
-                s.Enter(vec == 3 ? Syms.NetRxAction : Syms.RunTimerSoftirq);
+                s.Enter(vec == 3 ? Syms.NetRxAction : vec == 4 ? Syms.BlkDoneSoftirq : Syms.TaskletAction);
                 int n = 1 + m.Rng.Next(3);
                 for (int i = 0; i < n; i++)
                 {

@@ -26,6 +26,8 @@ public sealed class CssMemcgLifecycle
     {
         var c = _m.Cpus[t.Cpu];
         c.Enter(Syms.SysMkdir);
+        c.Enter(Syms.SysMkdirat);
+        c.Enter(Syms.VfsMkdir);
         c.Enter(Syms.CgroupMkdir);
         yield return _slab.CgroupMutex.Lock(t);
         _slab.CgroupMutex.Acquired(c);
@@ -41,8 +43,7 @@ public sealed class CssMemcgLifecycle
         c.Exit();
         _m.Truth.MemcgsCreated++;
         _slab.CgroupMutex.Unlock(c);
-        c.Exit();
-        c.Exit();
+        for (int i = 0; i < 4; i++) c.Exit(); // cgroup_mkdir, vfs_mkdir, sys_mkdirat, sys_mkdir
     }
 
     public IEnumerable<Wait> Rmdir(KTask t, CssMemcg memcg)

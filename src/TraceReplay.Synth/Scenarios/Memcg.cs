@@ -43,6 +43,8 @@ public sealed class MemcgEraA
     {
         var c = _m.Cpus[t.Cpu];
         c.Enter(Syms.SysMkdir);
+        c.Enter(Syms.SysMkdirat);
+        c.Enter(Syms.VfsMkdir);
         c.Enter(Syms.CgroupMkdir);
         yield return CgroupMutex.Lock(t);
         CgroupMutex.Acquired(c);
@@ -51,6 +53,12 @@ public sealed class MemcgEraA
         _m.Kmem.Kmalloc(c, 1352, "GFP_KERNEL|GFP_ZERO"u8);
         c.Exit(memcg.Addr);
         memcg.PerZoneInfo = _m.Kmem.Kmalloc(c, 968, "GFP_KERNEL|GFP_ZERO"u8);
+        // per-zone soft-limit tree setup under rtpz->lock with softirqs enabled (c8b2a36f: "the per-zone trees,
+        // which holds rtpz->lock->rlock" — registered SOFTIRQ-ON-W here, at creation)
+        var tree = _treeLocks[memcg.Id % _treeLocks.Length];
+        c.SpinLock(tree);
+        c.Step(100, 300);
+        c.SpinUnlock(tree);
         c.Exit(memcg.Addr);
         c.Enter(Syms.AllocCssId, memcg.Addr);
         c.SpinLock(_idLock); // softirqs enabled: lockdep marks the class SOFTIRQ-ON-W
@@ -60,8 +68,7 @@ public sealed class MemcgEraA
         memcg.Refcnt = 1;
         _m.Truth.MemcgsCreated++;
         CgroupMutex.Unlock(c);
-        c.Exit();
-        c.Exit();
+        for (int i = 0; i < 4; i++) c.Exit(); // cgroup_mkdir, vfs_mkdir, sys_mkdirat, sys_mkdir
     }
 
     /// <summary>A task charged to the memcg: kmem-accounted stack (takes the kmem reference) and a charge that updates the soft-limit tree.</summary>

@@ -92,6 +92,40 @@ public sealed class FtraceTextGoldenTests
     }
 
     [Fact]
+    public void PreemptRtLegendWithLazyColumnsIsFollowed()
+    {
+        // PREEMPT_RT (5.x-rt) header: need-resched-lazy and preempt-lazy-depth columns, 7 wide
+        var rt = "# tracer: nop\n" +
+                 "#                                _-------=> irqs-off\n" +
+                 "#                               / _------=> need-resched\n" +
+                 "#                              | / _-----=> need-resched-lazy\n" +
+                 "#                              || / _----=> hardirq/softirq\n" +
+                 "#                              ||| / _---=> preempt-depth\n" +
+                 "#                              |||| / _--=> preempt-lazy-depth\n" +
+                 "#                              ||||| / _-=> migrate-disable\n" +
+                 "#                              |||||| /     delay\n" +
+                 "     ktimersoftd-9     [000] d.Ls2.1 12300.853440: softirq_entry: vec=1 [action=TIMER]\n";
+        var r = Single(rt);
+        Assert.Equal("d.Ls2.1", r.Flags);
+        Assert.Equal(ContextBits.Known | ContextBits.IrqsOff | ContextBits.SoftIrq, r.Context);
+        Assert.Equal((byte)'L', r.NeedResched);
+        Assert.Equal((2, 1), (r.PreemptDepth, r.MigrateDisable));
+
+        // the latency-format legend names "CPU#" first; it is fused to the flags and not a flag column
+        var lat = "#                    _------=> CPU#\n" +
+                  "#                   / _-----=> irqs-off/BH-disabled\n" +
+                  "#                  | / _----=> need-resched\n" +
+                  "#                  || / _---=> hardirq/softirq\n" +
+                  "#                  ||| / _--=> preempt-depth\n" +
+                  "#                  |||| / _-=> migrate-disable\n" +
+                  "#                  ||||| /     delay\n" +
+                  "  <idle>-0         1dNs2. 119964us+: percpu_free_percpu: base_addr=0000000082a8c589 off=63312 ptr=00000000b43c7bb9\n";
+        var l = Single(lat);
+        Assert.Equal(ContextBits.Known | ContextBits.IrqsOff | ContextBits.SoftIrq, l.Context);
+        Assert.Equal(((byte)'N', (sbyte)2, (sbyte)0), (l.NeedResched, l.PreemptDepth, l.MigrateDisable));
+    }
+
+    [Fact]
     public void TgidColumnNumericAndDashes()
     {
         var (rows, reader) = IngestTestUtil.ReadText(
@@ -233,13 +267,17 @@ public sealed class FtraceTextGoldenTests
         var (rows, _) = IngestTestUtil.ReadText(
             "          svscan-1678  [000] .... 6412438.703521: do_nanosleep <-hrtimer_nanosleep\n" +
             "       kworker/0:1-9       [000] ..... 12.345678: __mem_cgroup_free <-css_free_rwork_fn\n" +
-            "          vmstat-28371 [000] 6412453.216241: do_nanosleep\n");
+            "          vmstat-28371 [000] 6412453.216241: do_nanosleep\n" +
+            // 6.15+ func-args option (kernel.md §3.10)
+            "       kworker/0:1-9       [000] ..... 12.345679: kmem_cache_free(s=0xffff888100042a00, x=0xffff8881113af318) <-css_free_rwork_fn\n");
         Assert.All(rows, r => Assert.Equal(("function", EventKind.Function), (r.Event, r.Kind)));
         Assert.Equal(("do_nanosleep", "hrtimer_nanosleep"), (rows[0].Fields["ip"].Text, rows[0].Fields["parent_ip"].Text));
         Assert.Equal(("kworker/0:1", 9, "__mem_cgroup_free"), (rows[1].Comm, rows[1].Pid, rows[1].Fields["ip"].Text));
         Assert.Equal(6412438_703521_000L, rows[0].TsNs);
         Assert.Equal("do_nanosleep", rows[2].Fields["ip"].Text);
         Assert.False(rows[2].Fields.ContainsKey("parent_ip"));
+        Assert.Equal(("kmem_cache_free", "css_free_rwork_fn"), (rows[3].Fields["ip"].Text, rows[3].Fields["parent_ip"].Text));
+        Assert.Equal((FieldType.Hex, unchecked((long)0xffff8881113af318UL)), (rows[3].Fields["x"].Type, rows[3].Fields["x"].Value));
     }
 
     [Fact]
@@ -344,6 +382,9 @@ public sealed class FtraceTextGoldenTests
         Assert.Equal("event: abc xyz =0x34 clk id = 019\nsome = 000, other = 0x4\nxyz = 0x0 abc = 0x0", rows[0].Payload);
         Assert.Equal(2, reader.Info.ContinuationLines);
         Assert.Equal(4, rows[1].Line);
+        var m = Single("  surfaceflinger-598   (  598) [004] .... 10852.771242: my_event: a=1\nb=0x2 c=three\n");
+        Assert.Equal((1L, 2L, "three"), (m.Fields["a"].Value, m.Fields["b"].Value, m.Fields["c"].Text));
+        Assert.Equal("a=1\nb=0x2 c=three", m.Payload);
 
         var f = Single("     kworker/5:2-1497  [005]   454.414603: thermal_power_cpu_get_power: [FAILED TO PARSE] cpumask=ARRAY[0f, 00, 00, 00, 00, 00, 00, 00] freq=0x82208 load_len=4\n");
         Assert.Equal("thermal_power_cpu_get_power", f.Event);
@@ -376,6 +417,13 @@ public sealed class FtraceTextGoldenTests
         Assert.Equal(0x7ffe0babe8fcL, rows[0].Fields["arg"].Value);
         Assert.Equal("sys_exit_recvmsg", rows[1].Event);
         Assert.Equal(-11L, rows[1].Fields["ret"].Value);
+
+        // raw_syscalls (tc_trace-android-sched-irq-syscall.txt lines 12-13)
+        var (raw, _) = IngestTestUtil.ReadText(
+            "   Binder:2030_3-2053  [001] ...1   652.762396: sys_enter: NR 172 (29, c350, 805, ffffffff, 81, a508c6e8)\n" +
+            "   Binder:2030_3-2053  [001] ...1   652.762399: sys_exit: NR 172 = 0\n");
+        Assert.Equal((172L, "29, c350, 805, ffffffff, 81, a508c6e8"), (raw[0].Fields["id"].Value, raw[0].Fields["args"].Text));
+        Assert.Equal((172L, FieldType.Int, 0L), (raw[1].Fields["id"].Value, raw[1].Fields["ret"].Type, raw[1].Fields["ret"].Value));
     }
 
     [Fact]
