@@ -30,12 +30,14 @@ public static class BatchCommands
         var shard = new Option<string?>("--shard") { Description = "i/N: process only shard i (0-based) of N, chosen by a hash of each trace's name." };
         var cpus = new Option<int>("--cpus") { Description = "CPU count of the modeled machine (default: from the trace)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display." };
+        var kernel = new Option<string?>("--kernel") { Description = "Kernel release (e.g. 3.7) for inputs that do not state one; selects the era's rules. Default: trace.dat uname, a synthetic trace's FILE.truth.json, else the newest rules." };
 
         var command = new Command(name, description) { paths, outDir, jobs, strict, layout, format, incremental, shard, quiet };
         if (analyze)
         {
             command.Options.Add(events);
             command.Options.Add(cpus);
+            command.Options.Add(kernel);
         }
         command.SetAction(parse =>
         {
@@ -61,6 +63,7 @@ public static class BatchCommands
                 ShardIndex = shardIndex,
                 ShardCount = shardCount,
                 Cpus = analyze ? parse.GetValue(cpus) : 0,
+                Kernel = analyze ? parse.GetValue(kernel) : null,
                 Progress = !parse.GetValue(quiet) && !Console.IsErrorRedirected,
             };
             var outcome = new BatchRunner(options, new Pipeline(), Console.Error).Run();

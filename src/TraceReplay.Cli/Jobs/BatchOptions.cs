@@ -23,7 +23,9 @@ public sealed record BatchOptions
     /// <summary>CPU count override for the replay (0 = from the trace).</summary>
     public int Cpus { get; init; }
     public bool Progress { get; init; } = !Console.IsErrorRedirected;
+    /// <summary>Kernel release for inputs that do not state one (selects the era's rules and usage strings).</summary>
+    public string? Kernel { get; init; }
 
     /// <summary>The options that change outputs; part of the --incremental content key.</summary>
-    public string OutputKey => $"events={Events};analyze={Analyze};cpus={Cpus};csv={Csv};parquet={Parquet}";
+    public string OutputKey => $"events={Events};analyze={Analyze};cpus={Cpus};kernel={Kernel};csv={Csv};parquet={Parquet}";
 }

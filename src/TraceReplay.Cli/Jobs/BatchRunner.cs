@@ -84,7 +84,7 @@ public sealed class BatchRunner
             {
                 case TraceFormat.FtraceText:
                 case TraceFormat.TraceDat:
-                    using (var reader = _pipeline.OpenEvents(input.Path, input.Name))
+                    using (var reader = _pipeline.OpenEvents(input.Path, input.Name, _options))
                     {
                         var stages = _pipeline.Stages(_options, input, output);
                         TraceJob.RunEventStream(result, reader, stages);

@@ -16,7 +16,32 @@ public sealed class Pipeline
     /// <summary>The finding tables counted in every summary row, in column order (fixed, so partitions merge).</summary>
     static readonly string[] s_findingTables = ["unsafe_frees", "lock_findings", "rcu_barriers", "anomalies", "context_mismatches", "lockdep_reports"];
 
-    public IEventReader OpenEvents(string path, string traceName) => Ingest.TraceOpener.Open(path, traceName);
+    /// <summary>
+    /// Opens an event stream. The kernel release (which selects the era's rules) comes from the input itself
+    /// (trace.dat uname), else --kernel, else a synthetic trace's companion FILE.truth.json (options.kernel).
+    /// </summary>
+    public IEventReader OpenEvents(string path, string traceName, BatchOptions options)
+    {
+        var reader = Ingest.TraceOpener.Open(path, traceName);
+        if (reader.Info.Kernel.Length == 0)
+            reader.Info.Kernel = options.Kernel ?? CompanionKernel(path) ?? "";
+        return reader;
+    }
+
+    static string? CompanionKernel(string path)
+    {
+        string truth = path + ".truth.json";
+        if (!File.Exists(truth)) return null;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(truth));
+            return doc.RootElement.TryGetProperty("options", out var o) && o.TryGetProperty("kernel", out var k) ? k.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null; // a broken companion is not the trace's problem; the kernel stays unknown
+        }
+    }
 
     public IReadOnlyList<ITraceStage> Stages(BatchOptions options, TraceInput input, ReportOutput output)
     {
