@@ -32,8 +32,8 @@ dat="$shared/traces/real/large_v7zstd.dat"
 measure() {
   local secs=() rss=0
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || { cat "$work/stderr.txt" >&2; return 1; }
-    read -r s m < "$work/time.txt"
+    /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || { cat "$work/stderr.txt" >&2; return 1; }
+    read -r s m _ _ < "$work/time.txt"
     secs+=("$s"); [ "$m" -gt "$rss" ] && rss=$m
   done
   printf '%s\n' "${secs[@]}" | sort -n | awk -v rss="$rss" '{a[NR]=$1} END {printf "%s %d\n", a[int((NR+1)/2)], rss}'
@@ -44,8 +44,8 @@ report() { # name file events
   catline=$(measure cat "$file")
   an=$(measure "$tr" analyze "$file" --out "$work/out" --quiet --jobs 1)
   read -r cs _ <<<"$catline"; read -r as arss <<<"$an"
-  printf '%-22s %10s events  cat %6.2fs  analyze %6.2fs  %5.2f M ev/s  %5.1fx cat  peak RSS %4d MB' \
-    "$name" "$events" "$cs" "$as" "$(echo "$events / $as / 1000000" | bc -l)" "$(echo "$as / $cs" | bc -l)" $((arss / 1024))
+  printf "%-22s %10s events  cat %6.2fs  analyze %6.2fs  %5.2f M ev/s  %5.1fx cat  peak RSS %4d MB" \
+    "$name" "$events" "$cs" "$as" "$(echo "$events / $as / 1000000" | bc -l)" "$(echo "$as / ($cs + 0.005)" | bc -l)" $((arss / 1024))
   if [ "${4:-}" = tc ] && command -v trace-cmd >/dev/null; then
     tc=$(measure trace-cmd report -i "$file"); read -r ts _ <<<"$tc"
     printf '  trace-cmd %6.2fs (%.1fx slower than analyze)' "$ts" "$(echo "$ts / $as" | bc -l)"

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using TraceReplay.Core.Diagnostics;
 using TraceReplay.Core.Events;
@@ -61,6 +62,14 @@ public interface ITraceStage : IEventSink
 /// <summary>Runs one event-stream input through the stages: read chunk, hand it to each stage, repeat.</summary>
 public static class TraceJob
 {
+    /// <summary>Chunks in flight between the reading thread and the stage thread.</summary>
+    const int ChunksInFlight = 4;
+
+    /// <summary>
+    /// Reads on one thread while the stages (replay, analyses, writers) consume on the calling thread: a trace's
+    /// time is then the slower of the two, not their sum. Chunks are recycled through a small pool, so memory
+    /// stays bounded by ChunksInFlight chunks whatever the trace length.
+    /// </summary>
     public static void RunEventStream(TraceResult result, IEventReader reader, IReadOnlyList<ITraceStage> stages)
     {
         var watch = Stopwatch.StartNew();
@@ -68,19 +77,48 @@ public static class TraceJob
         sinks.AddRange(stages);
         result.Info = reader.Info;
         result.ReaderErrors = reader.Errors;
+        using var free = new BlockingCollection<EventChunk>(ChunksInFlight);
+        using var full = new BlockingCollection<EventChunk>(ChunksInFlight);
+        for (int i = 0; i < ChunksInFlight; i++) free.Add(new EventChunk());
+        using var stop = new CancellationTokenSource();
+        Exception? readFailure = null;
+        var readTask = Task.Run(() =>
+        {
+            try
+            {
+                while (true)
+                {
+                    var chunk = free.Take(stop.Token);
+                    if (!reader.Read(chunk)) break;
+                    full.Add(chunk, stop.Token);
+                }
+            }
+            catch (OperationCanceledException) { }
+            catch (Exception e) { readFailure = e; }
+            finally { full.CompleteAdding(); }
+        });
         try
         {
+            // The reader fills TraceInfo's header facts before its first chunk; stages begin once it has one.
+            EventChunk? first = full.TryTake(out var c, Timeout.Infinite) ? c : null;
             foreach (var sink in sinks) sink.Begin(reader.Info, reader.Names);
-            var chunk = new EventChunk();
-            while (reader.Read(chunk))
+            for (var chunk = first; chunk != null; chunk = full.TryTake(out var next, Timeout.Infinite) ? next : null)
+            {
                 foreach (var sink in sinks)
                     sink.Consume(chunk);
+                free.Add(chunk);
+            }
+            readTask.Wait();
+            if (readFailure != null)
+                throw new IOException($"reading failed: {readFailure.Message}", readFailure);
             foreach (var sink in sinks) sink.End();
             foreach (var stage in stages)
                 result.Tables.AddRange(stage.Reports());
         }
         finally
         {
+            stop.Cancel();
+            try { readTask.Wait(); } catch (AggregateException) { }
             // Stages that write files delete their temporaries unless they committed.
             foreach (var stage in stages)
                 (stage as IDisposable)?.Dispose();
