@@ -14,14 +14,10 @@ public sealed class SynthTruthTests
 {
     const long Tolerance = 1000;
 
-    const string GraphCommentGap =
-        "ingest-text reads tracepoints embedded in function_graph output ('/* lock_acquire: ... */', '/* softirq_entry: ... */') " +
-        "as print rows, so graph traces carry no lock or softirq events for the replay; enable when ingest parses them";
-
     [Theory]
     [InlineData("memcg-free", "3.7", SynthStyle.Function, false)]
     [InlineData("memcg-free", "3.7", SynthStyle.Kprobe, false)]
-    [InlineData("memcg-free", "3.7", SynthStyle.FunctionGraph, false, Skip = GraphCommentGap)]
+    [InlineData("memcg-free", "3.7", SynthStyle.FunctionGraph, false)]
     [InlineData("memcg-free", "3.8", SynthStyle.Function, true)]
     [InlineData("memcg-free", "3.8", SynthStyle.Kprobe, true)]
     [InlineData("memcg-free", "3.8", SynthStyle.FunctionGraph, true)]
