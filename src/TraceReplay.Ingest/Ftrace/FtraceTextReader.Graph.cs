@@ -196,6 +196,11 @@ public sealed partial class FtraceTextReader
             AddGraphSwitch(chunk, row, line.Slice(g.SwitchStart, g.SwitchLength));
             return;
         }
+        if (g.Kind == GraphLineKind.Comment)
+        {
+            AddGraphComment(chunk, row, line.Slice(g.BodyStart, g.BodyLength));
+            return;
+        }
         chunk.SetPayload(row, line.Slice(g.BodyStart, g.BodyLength));
         int payloadStart = chunk.PayloadStart[row];
         switch (g.Kind)
@@ -212,22 +217,44 @@ public sealed partial class FtraceTextReader
                 chunk.Event[row] = _idFuncgraphExit;
                 chunk.Kind[row] = EventKind.GraphExit;
                 break;
-            case GraphLineKind.Comment:
-                // trace_printk inside a graph: "/* text */"
-                chunk.Event[row] = _idPrint;
-                chunk.Kind[row] = EventKind.Print;
-                var body = line.Slice(g.BodyStart, g.BodyLength);
-                var inner = body[2..(body.EndsWith("*/"u8) && body.Length >= 4 ? body.Length - 2 : body.Length)];
-                var text = inner.Trim((byte)' ');
-                int lead = text.IsEmpty ? 0 : inner.IndexOf(text);
-                chunk.AddField(row, _keyBuf, FieldType.Text, 0, payloadStart + 2 + lead, text.Length);
-                return;
         }
         if (g.FuncLength > 0)
             chunk.AddField(row, _keyFunc, FieldType.Text, 0, payloadStart + (g.FuncStart - g.BodyStart), g.FuncLength);
         chunk.AddField(row, _keyDepth, FieldType.Int, g.Depth, payloadStart, 0);
         if (g.DurationNs >= 0)
             chunk.AddField(row, _keyDurationNs, FieldType.Int, g.DurationNs, payloadStart, 0);
+    }
+
+    /// <summary>
+    /// A comment line. print_graph_comment prints any other event inside the graph through the event's own output,
+    /// "/* name: payload */": that is a tracepoint row like an ordinary "name: payload" line (same FillBody/ParseFields
+    /// path, so the same per-event fields). Anything else is trace_printk text ("/* text */"): a print row.
+    /// </summary>
+    void AddGraphComment(EventChunk chunk, int row, ReadOnlySpan<byte> body)
+    {
+        if (body.Length >= 6 && body.StartsWith("/* "u8) && body.EndsWith(" */"u8) && IsNamedEvent(body[3..^3]))
+        {
+            FillBody(chunk, row, body[3..^3]);
+            CloseOpenRow(chunk); // the payload is complete: a comment never continues on the next line
+            return;
+        }
+        chunk.SetPayload(row, body);
+        int payloadStart = chunk.PayloadStart[row];
+        chunk.Event[row] = _idPrint;
+        chunk.Kind[row] = EventKind.Print;
+        var inner = body[2..(body.EndsWith("*/"u8) && body.Length >= 4 ? body.Length - 2 : body.Length)];
+        var text = inner.Trim((byte)' ');
+        int lead = text.IsEmpty ? 0 : inner.IndexOf(text);
+        chunk.AddField(row, _keyBuf, FieldType.Text, 0, payloadStart + 2 + lead, text.Length);
+    }
+
+    /// <summary>"name: payload" or "name:" with name an event identifier [a-z0-9_]+; free text rarely has that shape.</summary>
+    static bool IsNamedEvent(ReadOnlySpan<byte> text)
+    {
+        int i = 0;
+        while (i < text.Length && ((uint)(text[i] - 'a') <= 'z' - 'a' || (uint)(text[i] - '0') <= 9 || text[i] == '_'))
+            i++;
+        return i > 0 && i < text.Length && text[i] == ':' && (i + 1 == text.Length || text[i + 1] == ' ');
     }
 
     void AddGraphSwitch(EventChunk chunk, int row, ReadOnlySpan<byte> text)

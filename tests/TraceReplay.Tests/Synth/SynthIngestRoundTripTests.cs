@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using TraceReplay.Core.Events;
 using TraceReplay.Core.Interning;
 using TraceReplay.Ingest;
@@ -6,7 +7,7 @@ using TraceReplay.Synth;
 namespace TraceReplay.Tests.Synth;
 
 /// <summary>Synthetic traces go through the same text ingest as real ones: zero ingest errors, every line accounted for.</summary>
-public class SynthIngestRoundTripTests
+public partial class SynthIngestRoundTripTests
 {
     [Theory]
     [InlineData("memcg-free", "3.7", SynthStyle.Function)]
@@ -23,10 +24,18 @@ public class SynthIngestRoundTripTests
         var chunk = new EventChunk();
         long rows = 0;
         var names = new HashSet<string>();
+        var tracepoints = new Dictionary<string, int>();
+        long printRows = 0;
         while (reader.Read(chunk))
         {
             rows += chunk.Count;
-            for (int i = 0; i < chunk.Count; i++) names.Add(reader.Names[chunk.Event[i]]);
+            for (int i = 0; i < chunk.Count; i++)
+            {
+                string name = reader.Names[chunk.Event[i]];
+                names.Add(name);
+                if (chunk.Kind[i] == EventKind.Tracepoint) tracepoints[name] = tracepoints.GetValueOrDefault(name) + 1;
+                if (chunk.Kind[i] == EventKind.Print) printRows++;
+            }
         }
         Assert.Equal(0, reader.Errors.Total);
         var truth = SynthText.Truth(path);
@@ -43,9 +52,16 @@ public class SynthIngestRoundTripTests
         Assert.Equal(4, reader.Info.Cpus);
         if (style == SynthStyle.FunctionGraph)
         {
-            // function_graph prints tracepoints as "/* name: payload */" comments; the ingest keeps them as print rows.
+            // function_graph prints tracepoints as "/* name: payload */" comments: each must come back as a tracepoint
+            // row of that name (counted here from the text itself), none as a print row.
+            var commented = File.ReadLines(path).Select(l => CommentedEvent().Match(l)).Where(m => m.Success)
+                .GroupBy(m => m.Groups[1].Value).ToDictionary(g => g.Key, g => g.Count());
             Assert.Contains("funcgraph_entry", names);
-            Assert.Contains("print", names);
+            Assert.Equal(0, printRows);
+            Assert.Equal(commented.OrderBy(p => p.Key, StringComparer.Ordinal), tracepoints.OrderBy(p => p.Key, StringComparer.Ordinal));
+            Assert.Contains("lock_acquire", tracepoints.Keys);
+            Assert.Contains("softirq_entry", tracepoints.Keys);
+            Assert.Contains("sched_switch", tracepoints.Keys);
         }
         else
         {
@@ -53,6 +69,9 @@ public class SynthIngestRoundTripTests
             Assert.Contains("lock_acquire", names);
         }
     }
+
+    [GeneratedRegex(@"\|\s+/\* ([a-z0-9_]+): .* \*/$")]
+    private static partial Regex CommentedEvent();
 
     [Fact]
     public void Ingest_decodes_the_modeled_softirq_context_of_the_37_unsafe_free()
