@@ -63,6 +63,7 @@ public sealed class BatchRunner
 
         output.Finish(inputs.Select(i => i.Name).ToList(), _pipeline.EmptySchemas(_options));
         output.WriteTable(SkippedTable(skipped));
+        output.WriteTable(ReportLinks.Build(results.OfType<TraceResult>().OrderBy(r => r.Input.Name, StringComparer.Ordinal)));
 
         var done = results.OfType<TraceResult>().ToList();
         int failed = done.Count(r => r.Status != "ok");

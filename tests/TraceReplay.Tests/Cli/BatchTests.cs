@@ -111,6 +111,27 @@ public sealed class BatchTests : IDisposable
     }
 
     [Fact]
+    public void A_dmesg_beside_its_trace_links_its_lockdep_report_to_the_replay_findings()
+    {
+        string together = Path.Combine(_root, "case", "together"), apart = Path.Combine(_root, "case", "apart");
+        Directory.CreateDirectory(together);
+        Directory.CreateDirectory(apart);
+        File.Copy(TestData.Trace("synthetic/memcg-free-3.7.txt"), Path.Combine(together, "trace.txt"));
+        File.Copy(TestData.Trace("synthetic/memcg-free-3.7.txt.dmesg.txt"), Path.Combine(together, "dmesg.txt"));
+        File.Copy(TestData.Trace("synthetic/memcg-free-3.7.txt.dmesg.txt"), Path.Combine(apart, "dmesg.txt"));
+        string outDir = Path.Combine(_root, "links");
+        Assert.Equal(0, Run("analyze", Path.Combine(_root, "case"), "--out", outDir, "-q", "--kernel", "3.7"));
+        // The splat's lock class, read from the dmesg text itself.
+        string splatClass = File.ReadAllLines(Path.Combine(together, "dmesg.txt"))
+            .First(l => l.Contains(", at: ")).Split(" (")[1].Split(")->rlock")[0] + ")->rlock";
+        var links = File.ReadAllLines(Path.Combine(outDir, "report_links.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Contains(links, l => l[0] == "case/together/dmesg.txt" && l[3] == splatClass && l[4] == "case/together/trace.txt"
+            && l[5] == "lock_findings" && l[8] == "lock_class+usage");
+        // A report with no trace beside it links to nothing.
+        Assert.DoesNotContain(links, l => l[0] == "case/apart/dmesg.txt");
+    }
+
+    [Fact]
     public void Usage_errors_exit_1()
     {
         Assert.Equal(1, Run("ingest", "--out"));
