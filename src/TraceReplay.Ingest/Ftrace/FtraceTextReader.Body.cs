@@ -181,6 +181,7 @@ public sealed partial class FtraceTextReader
         chunk.SetPayload(row, payload);
         _openRow = row;
         _openKind = kind;
+        _openEvent = eventId;
         if (kind != EventKind.Stack)
             _lastEventSeq = chunk.Seq[row];
     }

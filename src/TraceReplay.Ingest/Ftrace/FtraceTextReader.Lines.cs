@@ -9,6 +9,7 @@ public sealed partial class FtraceTextReader
     /// <summary>Row still accepting continuation lines (multi-line payloads, stack frames); -1 when none.</summary>
     int _openRow = -1;
     EventKind _openKind;
+    int _openEvent;
     /// <summary>Seq of the last non-stack event, the parent of a following &lt;stack trace&gt;.</summary>
     long _lastEventSeq = -1;
 
@@ -94,11 +95,20 @@ public sealed partial class FtraceTextReader
         bool frame = line[first..].StartsWith("=>"u8);
         if (_openKind == EventKind.Stack)
             return frame;
-        // multi-line payloads come from events that print free text (trace_marker, bprint, odd tracepoints);
-        // a line that starts like an event ("comm-pid [cpu" or "comm-pid (tgid)") but did not parse is a broken
-        // event line (truncated file, spliced write), never more payload for the event before it.
-        return _openKind is EventKind.Tracepoint or EventKind.Print or EventKind.Kprobe or EventKind.Kretprobe
-            && !LooksLikeBrokenEventLine(line[first..]);
+        // multi-line payloads come from events that print free text (trace_marker, bprint, probes) or that carry a
+        // key=value list spilling over lines (seen in vendor tracepoints). A line that starts like an event
+        // ("comm-pid [cpu", "comm-pid (tgid)") but did not parse is a broken event line (truncated file, spliced
+        // write), and after a key=value event only more key=value text continues it; events with their own grammar
+        // (sched_switch, rcu, lock, workqueue) never span lines. Anything else is reported, not absorbed.
+        var rest = line[first..];
+        if (LooksLikeBrokenEventLine(rest))
+            return false;
+        return _openKind switch
+        {
+            EventKind.Print or EventKind.Kprobe or EventKind.Kretprobe => true,
+            EventKind.Tracepoint => GrammarOf(_openEvent) == Grammar.KeyValue && rest.IndexOf((byte)'=') > 0,
+            _ => false,
+        };
     }
 
     /// <summary>"&lt;idle&gt;-0     [00…": a task-pid token followed by the CPU bracket or the TGID column.</summary>

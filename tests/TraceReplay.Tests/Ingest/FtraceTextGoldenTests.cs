@@ -394,6 +394,23 @@ public sealed class FtraceTextGoldenTests
     }
 
     [Fact]
+    public void GarbageLineAfterAnEventIsAnErrorNotPayload()
+    {
+        string text = "# tracer: nop\n" +
+            "           mkdir-11787   [000] ..... 12300.853363: kmem_cache_alloc: call_site=mem_cgroup_css_alloc+0x57/0x840 ptr=ffff88811e06b480 name=mem_cgroup\n" +
+            "garbage ### not a line\n" +
+            "          <idle>-0       [001] d.h1. 12300.937552: irq_handler_entry: irq=42 name=virtio3-tx\n" +
+            "=> not a frame either\n" +
+            "          <idle>-0     [00\n";
+        var (rows, reader) = IngestTestUtil.ReadText(text);
+        Assert.Equal(2, rows.Count);
+        Assert.Equal("call_site=mem_cgroup_css_alloc+0x57/0x840 ptr=ffff88811e06b480 name=mem_cgroup", rows[0].Payload);
+        Assert.Equal("irq=42 name=virtio3-tx", rows[1].Payload);
+        Assert.Equal([3L, 5L, 6L], reader.Errors.Stored.Select(e => e.Line));
+        Assert.Equal(0, reader.Info.ContinuationLines);
+    }
+
+    [Fact]
     public void CrlfGivesTheSameRowsAndLines()
     {
         string lf = "# tracer: nop\n          <idle>-0       [001] d.h1. 12300.937552: irq_handler_entry: irq=42 name=virtio3-tx\n\n" +
