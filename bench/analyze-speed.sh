@@ -13,7 +13,8 @@ target_mb=${TARGET_MB:-500}
 work=${WORK:-/tmp/tracereplay-bench}
 mkdir -p "$work"
 
-dotnet publish src/TraceReplay.Cli -c Release -o "$work/bin" -v q --nologo >/dev/null
+# ReadyToRun, as docs/quickstart.md installs it: no JIT warm-up inside the timing
+dotnet publish src/TraceReplay.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/bin" -v q --nologo >/dev/null
 tr="$work/bin/tracereplay"
 
 text="$work/paired_medium_x.trace.txt"

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${WORK:-/tmp/tracereplay-batch200}
 rm -rf "$work"; mkdir -p "$work/in/real" "$work/in/public" "$work/in/synth" "$work/in/logs"
-dotnet publish src/TraceReplay.Cli -c Release -o "$work/bin" -v q --nologo >/dev/null
+# ReadyToRun, as docs/quickstart.md installs it: no JIT warm-up inside the timing
+dotnet publish src/TraceReplay.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$work/bin" -v q --nologo >/dev/null
 tr="$work/bin/tracereplay"
 
 cp tests/data/ingest/*.txt tests/data/ingest/*.gz tests/data/ingest/*.systrace tests/data/ingest/*.html "$work/in/public/" 2>/dev/null || true
