@@ -96,7 +96,7 @@ public sealed class BatchRunner
                     break;
                 default:
                     result.Status = "failed";
-                    result.Error = "cannot read the file";
+                    result.Error = input.Problem.Length > 0 ? input.Problem : "cannot read the file";
                     result.Errors.Add(0, 0, result.Error);
                     break;
             }

@@ -4,7 +4,7 @@ using TraceReplay.Ingest.Input;
 namespace TraceReplay.Cli.Jobs;
 
 /// <summary>One input file of a batch: its path, its name in every report's trace column, and what it holds.</summary>
-public sealed record TraceInput(string Path, string Name, string Group, TraceFormat Format, string Compression);
+public sealed record TraceInput(string Path, string Name, string Group, TraceFormat Format, string Compression, string Problem = "");
 
 /// <summary>A file the scan passed over, and why (listed in the run's skipped_inputs table, never silently).</summary>
 public sealed record SkippedInput(string Path, string Reason);
@@ -65,7 +65,7 @@ public static class InputScanner
         {
             var detected = InputDetector.Detect(path);
             string group = Path.GetDirectoryName(name) ?? "";
-            inputs.Add(new TraceInput(path, name, group, detected.Format, detected.Compression));
+            inputs.Add(new TraceInput(path, name, group, detected.Format, detected.Compression, detected.Problem));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -3,12 +3,15 @@ using TraceReplay.Core.Events;
 
 namespace TraceReplay.Ingest.Input;
 
-/// <summary>What a file holds, told from its first bytes (never from its name).</summary>
-public sealed record DetectedInput(TraceFormat Format, string Compression);
+/// <summary>What a file holds, told from its first bytes (never from its name). Unknown comes with the reason.</summary>
+public sealed record DetectedInput(TraceFormat Format, string Compression, string Problem = "");
 
 /// <summary>
 /// Content-based detection: gzip (1f 8b) and zstd (28 b5 2f fd) are unwrapped first, then trace.dat's magic
-/// (17 08 44 "tracing"), then console logs (kernel message prefixes) versus ftrace text.
+/// (17 08 44 "tracing"), then console logs (kernel message prefixes) versus ftrace text. xz (fd "7zXZ") and bzip2
+/// ("BZh") are unwrapped too (the public trace.dat fixtures of LISA and trappy are .dat.xz). Compressions we do not
+/// unwrap (lz4, zip) and other binary content are Unknown with a reason, rather than text full of "not an ftrace
+/// line" errors.
 /// </summary>
 public static class InputDetector
 {
@@ -20,10 +23,42 @@ public static class InputDetector
         using var raw = File.OpenRead(path);
         string compression = CompressionOf(raw);
         raw.Position = 0;
+        if (compression is not ("" or "gzip" or "zstd" or "xz" or "bzip2"))
+            return new DetectedInput(TraceFormat.Unknown, compression,
+                $"{compression}-compressed file: not supported; decompress it first (e.g. {DecompressHint(compression)})");
         using var s = Decompress(raw, compression, leaveOpen: true);
         var head = new byte[SniffBytes];
         int n = ReadAtMost(s, head);
-        return new DetectedInput(Classify(head.AsSpan(0, n)), compression);
+        var format = Classify(head.AsSpan(0, n));
+        if (format != TraceFormat.TraceDat && FirstBinaryByte(head.AsSpan(0, n)) is int at and >= 0)
+            return new DetectedInput(TraceFormat.Unknown, compression,
+                $"binary content (byte 0x{head[at]:x2} at offset {at}) that is neither trace.dat nor text");
+        return new DetectedInput(format, compression);
+    }
+
+    static string DecompressHint(string compression) => compression switch
+    {
+        "lz4" => "lz4 -d FILE",
+        _ => "unzip FILE",
+    };
+
+    /// <summary>
+    /// Offset of the first byte no text trace or log holds (NUL and most control bytes) when there are many of them,
+    /// else -1: a serial console log may carry a few stray NULs and stays text.
+    /// </summary>
+    static int FirstBinaryByte(ReadOnlySpan<byte> head)
+    {
+        int first = -1, count = 0;
+        for (int i = 0; i < head.Length; i++)
+        {
+            byte b = head[i];
+            if (b < 0x20 && b is not ((byte)'\n' or (byte)'\r' or (byte)'\t' or 0x0c or 0x1b))
+            {
+                if (first < 0) first = i;
+                count++;
+            }
+        }
+        return count > Math.Max(8, head.Length / 256) ? first : -1;
     }
 
     /// <summary>Opens the file as a decompressed stream (plain files are returned as they are).</summary>
@@ -41,6 +76,10 @@ public static class InputDetector
         int n = ReadAtMost(s, m);
         if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) return "gzip";
         if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) return "zstd";
+        if (n >= 4 && m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X') return "xz";
+        if (n >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') return "bzip2";
+        if (n >= 4 && m[0] == 0x04 && m[1] == 0x22 && m[2] == 0x4d && m[3] == 0x18) return "lz4";
+        if (n >= 4 && m[0] == 'P' && m[1] == 'K' && m[2] == 3 && m[3] == 4) return "zip";
         return "";
     }
 
@@ -48,6 +87,9 @@ public static class InputDetector
     {
         "gzip" => GzipSizeCheckStream.Wrap(raw, leaveOpen),
         "zstd" => new ZstdSharp.DecompressionStream(raw, leaveOpen: leaveOpen),
+        "xz" => new SharpCompress.Compressors.Xz.XZStream(raw),
+        "bzip2" => SharpCompress.Compressors.BZip2.BZip2Stream.Create(raw, SharpCompress.Compressors.CompressionMode.Decompress,
+            decompressConcatenated: true, leaveOpen, tolerateTruncatedStream: false),
         _ => raw,
     };
 
