@@ -4,6 +4,7 @@
 #   - large_v7zstd.dat (5.1M events),
 # each beside `cat` (the read limit) and, for the .dat, `trace-cmd report` (the reference reader).
 # Prints wall seconds (median of RUNS), events/s, ratios to cat and peak RSS. Needs ../shared (or SHARED=dir).
+# Then peak RSS on ~100 MB and >= 2 GB of the same text (SKIP_RSS=1 skips it).
 # Usage: bench/analyze-speed.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,27 +30,32 @@ if [ ! -s "$text" ]; then
 fi
 dat="$shared/traces/real/large_v7zstd.dat"
 
-# median wall seconds and max RSS (KiB) over $runs runs of a command
+# median wall seconds, median CPU seconds (user+sys, all threads) and max RSS (KiB) over $runs runs of a command
 measure() {
-  local secs=() rss=0
+  local secs=() cpus=() rss=0
   for _ in $(seq "$runs"); do
     /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || { cat "$work/stderr.txt" >&2; return 1; }
-    read -r s m _ _ < "$work/time.txt"
-    secs+=("$s"); [ "$m" -gt "$rss" ] && rss=$m
+    read -r s m u y < "$work/time.txt"
+    secs+=("$s"); cpus+=("$(echo "$u + $y" | bc -l)"); [ "$m" -gt "$rss" ] && rss=$m
   done
-  printf '%s\n' "${secs[@]}" | sort -n | awk -v rss="$rss" '{a[NR]=$1} END {printf "%s %d\n", a[int((NR+1)/2)], rss}'
+  local ms mc
+  ms=$(printf '%s\n' "${secs[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  mc=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  echo "$ms $mc $rss"
 }
 
-report() { # name file events
-  local name=$1 file=$2 events=$3 catline an tc=""
+report() { # name file events [tc]
+  local name=$1 file=$2 events=$3 catline an
   catline=$(measure cat "$file")
-  an=$(measure "$tr" analyze "$file" --out "$work/out" --quiet --jobs 1)
-  read -r cs _ <<<"$catline"; read -r as arss <<<"$an"
-  printf "%-22s %10s events  cat %6.2fs  analyze %6.2fs  %5.2f M ev/s  %5.1fx cat  peak RSS %4d MB" \
-    "$name" "$events" "$cs" "$as" "$(echo "$events / $as / 1000000" | bc -l)" "$(echo "$as / ($cs + 0.005)" | bc -l)" $((arss / 1024))
+  an=$(measure "$tr" analyze "$file" --out "$work/out" --quiet)
+  read -r cs _ _ <<<"$catline"; read -r as ac arss <<<"$an"
+  printf "%-22s %9s events  cat %5.2fs  analyze %5.2fs wall = %4.2f M ev/s (%4.1fx cat), %5.2f CPU-s = %4.2f M ev/s per CPU-second, peak RSS %4d MB" \
+    "$name" "$events" "$cs" "$as" "$(echo "$events / $as / 1000000" | bc -l)" "$(echo "$as / ($cs + 0.005)" | bc -l)" \
+    "$ac" "$(echo "$events / $ac / 1000000" | bc -l)" $((arss / 1024))
   if [ "${4:-}" = tc ] && command -v trace-cmd >/dev/null; then
-    tc=$(measure trace-cmd report -i "$file"); read -r ts _ <<<"$tc"
-    printf '  trace-cmd %6.2fs (%.1fx slower than analyze)' "$ts" "$(echo "$ts / $as" | bc -l)"
+    local tc ts
+    tc=$(measure trace-cmd report -i "$file"); read -r ts _ _ <<<"$tc"
+    printf '\n%-22s trace-cmd report %5.2fs (%.1fx the analyze time)' "" "$ts" "$(echo "$ts / $as" | bc -l)"
   fi
   echo
 }
@@ -60,4 +66,19 @@ report "text $(($(stat -c %s "$text") / 1048576)) MB" "$text" "$text_events"
 if [ -f "$dat" ]; then
   dat_events=$("$tr" analyze "$dat" --out "$work/count" --format csv --quiet 2>/dev/null >/dev/null; tail -n +2 "$work/count/summary.csv" | cut -d, -f8)
   report "large_v7zstd.dat" "$dat" "$dat_events" tc
+fi
+
+# Memory bound (issue 8): peak RSS of analyze on ~100 MB and >= 2 GB of the same real text (one run each).
+if [ "${SKIP_RSS:-0}" != 1 ]; then
+  small="$work/paired_medium_100mb.trace.txt"; big="$work/paired_medium_2gb.trace.txt"
+  [ -s "$small" ] || { head -c 100000000 "$text" | sed '$d' > "$small"; }
+  if [ ! -s "$big" ]; then
+    cp "$text" "$big"
+    while [ "$(stat -c %s "$big")" -lt 2147483648 ]; do grep -v '^#' "$text" >> "$big"; done
+  fi
+  for f in "$small" "$big"; do
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$tr" analyze "$f" --out "$work/out" --quiet >/dev/null 2>&1
+    read -r s m < "$work/time.txt"
+    printf 'memory: %5d MB input  analyze %6.2fs  peak RSS %4d MB\n' $(( $(stat -c %s "$f") / 1048576 )) "$s" $((m / 1024))
+  done
 fi
