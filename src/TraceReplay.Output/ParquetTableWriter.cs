@@ -27,7 +27,7 @@ sealed class ParquetTableWriter : IDisposable
         EnsureWriter(batch);
         using var rowGroup = _writer!.CreateRowGroup();
         for (int c = 0; c < batch.Columns.Count; c++)
-            WriteColumn(rowGroup, _fields[c], batch.Columns[c]).GetAwaiter().GetResult();
+            WriteColumn(rowGroup, _fields[c], batch.Columns[c], c).GetAwaiter().GetResult();
     }
 
     /// <summary>Creates the file with its schema and no row group (an empty table is still a valid dataset).</summary>
@@ -51,24 +51,49 @@ sealed class ParquetTableWriter : IDisposable
         _ => new DataField<string>(c.Name, true),
     };
 
-    static Task WriteColumn(ParquetRowGroupWriter rg, DataField field, ReportColumn column) => column switch
+    /// <summary>Per-column conversion buffers, reused batch after batch (a batch is written before the next is built).</summary>
+    Array?[] _buffers = [];
+
+    Task WriteColumn(ParquetRowGroupWriter rg, DataField field, ReportColumn column, int index) => column switch
     {
-        Column<long> l => rg.WriteAsync(field, new ReadOnlyMemory<long?>(Nullable(l))),
-        Column<int> i => rg.WriteAsync(field, new ReadOnlyMemory<int?>(Nullable(i))),
-        Column<ulong> u => rg.WriteAsync(field, new ReadOnlyMemory<ulong?>(Nullable(u))),
-        Column<double> d => rg.WriteAsync(field, new ReadOnlyMemory<double?>(Nullable(d))),
-        Column<bool> b => rg.WriteAsync(field, new ReadOnlyMemory<bool?>(Nullable(b))),
-        Column<string?> s => rg.WriteAsync(field, (IReadOnlyCollection<string>)s.Values.ToArray()!),
+        Column<long> l => rg.WriteAsync(field, Nullable(l, index)),
+        Column<int> i => rg.WriteAsync(field, Nullable(i, index)),
+        Column<ulong> u => rg.WriteAsync(field, Nullable(u, index)),
+        Column<double> d => rg.WriteAsync(field, Nullable(d, index)),
+        Column<bool> b => rg.WriteAsync(field, Nullable(b, index)),
+        Column<string?> s => rg.WriteAsync(field, Strings(s, index)),
         _ => throw new NotSupportedException(column.GetType().Name),
     };
 
-    static T?[] Nullable<T>(Column<T> column) where T : struct
+    ReadOnlyMemory<T?> Nullable<T>(Column<T> column, int index) where T : struct
     {
         var values = column.Values;
-        var result = new T?[values.Length];
-        for (int i = 0; i < values.Length; i++)
-            result[i] = column.IsNull(i) ? null : values[i];
-        return result;
+        var result = Buffer<T?>(index, values.Length);
+        if (column.HasNulls)
+            for (int i = 0; i < values.Length; i++)
+                result[i] = column.IsNull(i) ? null : values[i];
+        else
+            for (int i = 0; i < values.Length; i++)
+                result[i] = values[i];
+        return result.AsMemory(0, values.Length);
+    }
+
+    // Handed over as strings: Parquet.Net's char-memory path reads nulls back as "" (tried with 6.1.0).
+    IReadOnlyCollection<string> Strings(Column<string?> column, int index)
+    {
+        var values = column.Values;
+        var result = Buffer<string?>(index, values.Length);
+        values.CopyTo(result);
+        return new ArraySegment<string>(result!, 0, values.Length);
+    }
+
+    T[] Buffer<T>(int index, int length)
+    {
+        if (_buffers.Length <= index) Array.Resize(ref _buffers, index + 1);
+        if (_buffers[index] is T[] b && b.Length >= length) return b;
+        var fresh = new T[Math.Max(length, 16)];
+        _buffers[index] = fresh;
+        return fresh;
     }
 
     public void Dispose()
