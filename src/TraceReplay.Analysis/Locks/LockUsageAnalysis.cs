@@ -24,6 +24,8 @@ public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IRepl
     readonly Dictionary<int, int[]> _lockFunctions = new();
     NameTable _names = null!;
     TraceInfo _info = null!;
+    /// <summary>Class name ids taken at least once by an event without a flags column: their -ON- usage is assumed.</summary>
+    readonly HashSet<int> _classesWithAssumedIrqState = new();
 
     /// <summary>The validator whose results stand: traced lock events when the trace has any so far, else inferred.</summary>
     public LockValidator Current => _state.RowCounts[(int)RowType.LockAcquire] > 0 ? _traced : _inferred;
@@ -38,6 +40,7 @@ public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IRepl
         _names = names;
         _traced = new LockValidator(names);
         _inferred = new LockValidator(names);
+        _classesWithAssumedIrqState.Clear();
         _lockFunctions.Clear();
         foreach (var g in _rules.LockFunctionsFor(KernelVersion.Parse(info.Kernel)).GroupBy(l => l.Function))
             _lockFunctions[names.Intern(g.Key)] = g.Select(l => names.Intern(l.LockClass)).Distinct().ToArray();
@@ -89,7 +92,9 @@ public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IRepl
     void OnAcquire(EventChunk chunk, int row, in CpuContextView context)
     {
         long flags = chunk.TryGetValue(row, _state.Keys.Flags, out long f) ? f : 0;
-        _traced.Acquire(TraceState.TaskKey(context), ClassName(chunk, row), LockdepAddr(chunk, row),
+        int className = ClassName(chunk, row);
+        NoteIrqStateAssumed(chunk, row, className);
+        _traced.Acquire(TraceState.TaskKey(context), className, LockdepAddr(chunk, row),
             trylock: (flags & 1) != 0, read: (flags & 2) != 0, IrqStateOf(context), _state.Ref(chunk, row, context));
     }
 
@@ -100,9 +105,32 @@ public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IRepl
         int task = TraceState.TaskKey(context);
         foreach (int cls in classes)
         {
+            NoteIrqStateAssumed(chunk, row, cls);
             _inferred.Acquire(task, cls, 0, trylock: false, read: false, IrqStateOf(context), ev);
             _inferred.Release(task, cls, 0);
         }
+    }
+
+    /// <summary>
+    /// Without a flags column (function_graph text, captures with the irq-info option off) the irq state of task code
+    /// is not in the trace; the validator takes it as enabled, as lockdep's own default would be, and the findings
+    /// that rest on such an -ON- usage say so (lock_findings.irq_state_assumed).
+    /// </summary>
+    void NoteIrqStateAssumed(EventChunk chunk, int row, int className)
+    {
+        if ((chunk.Context[row] & ContextBits.Known) == 0)
+            _classesWithAssumedIrqState.Add(className);
+    }
+
+    bool RestsOnAssumedIrqState(LockFinding f)
+    {
+        if (!f.UsageFrom.Contains("-ON-", StringComparison.Ordinal) && !f.UsageTo.Contains("-ON-", StringComparison.Ordinal)
+            && !f.UsageFrom.Contains("ENABLED", StringComparison.Ordinal) && !f.UsageTo.Contains("ENABLED", StringComparison.Ordinal))
+            return false;
+        foreach (var name in f.LockClass.Split(" -> "))
+            if (_classesWithAssumedIrqState.Contains(_names.Intern(name)))
+                return true;
+        return false;
     }
 
     LockValidator.IrqState IrqStateOf(in CpuContextView c)
@@ -182,6 +210,7 @@ public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IRepl
         var otherTs = t.Int64("other_ts_ns");
         var otherCpu = t.Int32("other_cpu");
         var evidence = t.String("evidence");
+        var assumed = t.Bool("irq_state_assumed");
         foreach (var f in v.Findings.OrderBy(f => f.Event.TsNs).ThenBy(f => f.Kind, StringComparer.Ordinal)
                      .ThenBy(f => f.LockClass, StringComparer.Ordinal))
         {
@@ -194,7 +223,10 @@ public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IRepl
             cpu.Append(f.Event.Cpu);
             if (f.Other.IsSet) { otherTs.Append(f.Other.TsNs); otherCpu.Append(f.Other.Cpu); }
             else { otherTs.AppendNull(); otherCpu.AppendNull(); }
-            evidence.Append(v == _inferred ? f.Evidence + " [acquisitions inferred from lock-taking functions: the trace has no lock events]" : f.Evidence);
+            bool irqAssumed = RestsOnAssumedIrqState(f);
+            string text = v == _inferred ? f.Evidence + " [acquisitions inferred from lock-taking functions: the trace has no lock events]" : f.Evidence;
+            evidence.Append(irqAssumed ? text + " [irq state assumed enabled: the trace has no flags column for these acquisitions]" : text);
+            assumed.Append(irqAssumed);
             t.EndRow();
         }
         return t;

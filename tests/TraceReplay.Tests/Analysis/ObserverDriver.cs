@@ -125,6 +125,9 @@ public static class Reports
     public static int? Int(this ReportTable t, string column, int row)
         => t[column].IsNull(row) ? null : ((Column<int>)t[column])[row];
 
+    public static bool? Bool(this ReportTable t, string column, int row)
+        => t[column].IsNull(row) ? null : ((Column<bool>)t[column])[row];
+
     public static IEnumerable<int> Rows(this ReportTable t) => Enumerable.Range(0, t.RowCount);
     public static IEnumerable<int> Where(this ReportTable t, string column, string value) => t.Rows().Where(r => t.Str(column, r) == value);
 }

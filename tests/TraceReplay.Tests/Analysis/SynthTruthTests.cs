@@ -122,17 +122,15 @@ public sealed class SynthTruthTests
             int excess = ops.Where("verdict", "excess").Count();
             if (excess != 0) failures.Add($"{tag}: after-patch kernel has {excess} destroy ops with excess barriers");
             var lockFindings = reports.Table("lock_findings");
-            // function_graph text prints no irq-flags column: a lock taken with spin_lock_irq in task context (pool->lock
-            // in __queue_work) reads as taken with softirqs on, so a *-ON-* usage there is not evidence. Every other
-            // finding still counts.
-            var counted = lockFindings.Rows().Where(r => !(graphStyle && RestsOnIrqsEnabledState(lockFindings, r))).ToList();
+            // function_graph text prints no irq-flags column: a lock taken with irqs off in task context (pool->lock in
+            // __queue_work) reads as taken with them on. The analysis itself marks such findings (irq_state_assumed);
+            // every finding it does not mark counts, and in the other styles every finding counts.
+            var counted = lockFindings.Rows().Where(r => !(graphStyle && lockFindings.Bool("irq_state_assumed", r) == true)).ToList();
+            if (!graphStyle && lockFindings.Rows().Any(r => lockFindings.Bool("irq_state_assumed", r) == true))
+                failures.Add($"{tag}: irq_state_assumed set on a trace with a flags column");
             if (counted.Count != 0) failures.Add($"{tag}: after-patch kernel has {counted.Count} lock findings, first: {lockFindings.Str("evidence", counted[0])}");
         }
     }
-
-    static bool RestsOnIrqsEnabledState(ReportTable findings, int row)
-        => (findings.Str("usage_from", row) ?? "").Contains("-ON-", StringComparison.Ordinal)
-           || (findings.Str("usage_to", row) ?? "").Contains("-ON-", StringComparison.Ordinal);
 
     /// <summary>One-to-one greedy matching; every unmatched truth record is a miss (recall), every unmatched row a false positive (precision).</summary>
     static void Match<T>(string tag, string what, List<T> truth, List<T> got, Func<T, T, bool> same, List<string> failures)
