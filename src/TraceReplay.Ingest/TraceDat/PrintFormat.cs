@@ -265,6 +265,15 @@ public sealed class PrintFormat
     /// <summary>%pS/%pF: "sym+0xoff"; %ps/%pf: "sym"; unresolved: 0x%llx.</summary>
     public static void WriteSymbol(RecordContext c, TextOut o, ulong v, bool withOffset)
     {
+        if (withOffset)
+        {
+            var text = c.Symbols.NameWithOffset(v);
+            if (text is not null)
+            {
+                o.Bytes(text);
+                return;
+            }
+        }
         int idx = c.Symbols.Find(v);
         if (idx < 0)
         {

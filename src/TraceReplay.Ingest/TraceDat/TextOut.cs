@@ -54,23 +54,19 @@ public sealed class TextOut
 
     public void Unsigned(ulong v)
     {
-        int n = 1;
-        for (ulong t = v; t >= 10; t /= 10) n++;
-        Ensure(n);
-        int end = Length + n;
-        var b = Buffer;
-        for (int i = end - 1; i >= Length; i--) { b[i] = (byte)('0' + (int)(v % 10)); v /= 10; }
-        Length = end;
+        Ensure(20);
+        System.Buffers.Text.Utf8Formatter.TryFormat(v, Buffer.AsSpan(Length), out int n);
+        Length += n;
     }
 
     public void Hex(ulong v)
     {
         int n = v == 0 ? 1 : (67 - System.Numerics.BitOperations.LeadingZeroCount(v)) >> 2;
         Ensure(n);
-        int end = Length + n;
-        var b = Buffer;
-        for (int i = end - 1; i >= Length; i--) { b[i] = (byte)"0123456789abcdef"[(int)(v & 0xf)]; v >>= 4; }
-        Length = end;
+        var dst = Buffer.AsSpan(Length, n);
+        ReadOnlySpan<byte> digits = "0123456789abcdef"u8;
+        for (int i = dst.Length - 1; i >= 0; i--) { dst[i] = digits[(int)(v & 0xf)]; v >>= 4; }
+        Length += n;
     }
 
     /// <summary>Writes digits right-aligned at the end of tmp (24 bytes) and returns their count.</summary>
