@@ -145,6 +145,8 @@ public sealed class CastExpr(string type, PrintExpr inner) : PrintExpr
 {
     readonly ulong _mask = MaskOf(type);
     public PrintExpr Inner { get; } = inner;
+    /// <summary>The bits the cast keeps.</summary>
+    public ulong Mask => _mask;
 
     static ulong MaskOf(string type)
     {
@@ -245,6 +247,8 @@ public sealed class TernaryExpr(PrintExpr cond, PrintExpr yes, PrintExpr no) : P
 /// <summary>__get_str(f) / __get_dynamic_array(f) / __get_bitmask(f) source.</summary>
 public sealed class DynamicArrayExpr(FormatField? source, bool bitmask) : PrintExpr
 {
+    public FormatField? Source => source;
+    public bool IsBitmask => bitmask;
     public override ulong Eval(RecordContext c) => source is null ? 0 : (ulong)c.ArrayBytes(source).Length;
     public override bool ProducesString => true;
     public override FormatField? FirstField => source;

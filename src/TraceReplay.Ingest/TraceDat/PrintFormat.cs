@@ -21,6 +21,26 @@ public sealed class PrintSegment
     public FieldType KeyType;
     /// <summary>The literal before the conversion ends in "0x", which belongs to the field's text.</summary>
     public bool KeyIncludes0x;
+    /// <summary>Precompiled form of the common conversions of one field (None: the general path).</summary>
+    public FastConversion Fast;
+    public FormatField? FastField;
+    /// <summary>Bits kept by the casts around the field.</summary>
+    public ulong FastMask = ulong.MaxValue;
+}
+
+/// <summary>Conversions of a plain field (through casts) with no width, precision or flags, rendered without the expression tree.</summary>
+public enum FastConversion : byte
+{
+    None,
+    Signed,
+    Unsigned,
+    Hex,
+    /// <summary>%p: 0x… or (nil).</summary>
+    Pointer,
+    /// <summary>%pS %pF %pB (with offset) / %ps %pf (name only).</summary>
+    Symbol,
+    /// <summary>%s of a char array or __get_str: up to the first NUL.</summary>
+    CString,
 }
 
 /// <summary>
@@ -83,6 +103,7 @@ public sealed class PrintFormat
                 segs.Add(new PrintSegment { Literal = lit.ToArray() });
             }
             AssignKey(s, ev, lit, covered, usedKeys, intern);
+            Precompile(s);
             lit.Clear();
             segs.Add(s);
         }
@@ -171,6 +192,51 @@ public sealed class PrintFormat
             covered[f.Index] = true;
     }
 
+    /// <summary>Picks the fast form of a conversion when its output is exactly what the general path would write.</summary>
+    static void Precompile(PrintSegment s)
+    {
+        if (s.WidthArg is not null || s.PrecisionArg is not null || s.Precision >= 0 || s.Flags != PrintfFlags.None)
+            return;
+        ulong mask = ulong.MaxValue;
+        var arg = s.Arg!;
+        while (arg is CastExpr cast)
+        {
+            mask &= cast.Mask;
+            arg = cast.Inner;
+        }
+        if (s.Conv == 's')
+        {
+            var source = arg switch
+            {
+                FieldExpr { Field.IsArray: true } fe => fe.Field,
+                DynamicArrayExpr { IsBitmask: false, Source: { } src } => src,
+                _ => null,
+            };
+            if (source is not null && s.Width < 0)
+            {
+                s.FastField = source;
+                s.Fast = FastConversion.CString;
+            }
+            return;
+        }
+        if (arg is not FieldExpr field)
+            return;
+        var fast = s.Conv switch
+        {
+            'd' or 'i' when s.Width <= 1 => FastConversion.Signed,
+            'u' when s.Width <= 1 => FastConversion.Unsigned,
+            'x' when s.Width <= 1 => FastConversion.Hex,
+            'p' when s.PointerExt is 'S' or 's' or 'F' or 'f' or 'B' => FastConversion.Symbol,
+            'p' when s.PointerExt == '\0' && s.Width <= 2 => FastConversion.Pointer,
+            _ => FastConversion.None,
+        };
+        if (fast == FastConversion.None)
+            return;
+        s.Fast = fast;
+        s.FastField = field.Field;
+        s.FastMask = mask;
+    }
+
     static int Digits(byte[] s, ref int i)
     {
         int v = -1;
@@ -189,6 +255,11 @@ public sealed class PrintFormat
                 o.Bytes(s.Literal);
                 continue;
             }
+            if (s.Fast != FastConversion.None)
+            {
+                RenderFast(s, c, o, fields);
+                continue;
+            }
             int width = s.WidthArg is null ? s.Width : (int)s.WidthArg.Eval(c);
             int precision = s.PrecisionArg is null ? s.Precision : (int)s.PrecisionArg.Eval(c);
             var flags = s.Flags;
@@ -200,6 +271,55 @@ public sealed class PrintFormat
                 if (s.KeyIncludes0x) start -= 2;
                 fields.Add(s.Key, s.KeyType, s.KeyType == FieldType.Text ? 0 : value, start, o.Length - start);
             }
+        }
+    }
+
+    static void RenderFast(PrintSegment s, RecordContext c, TextOut o, FieldSink fields)
+    {
+        int start = o.Length;
+        long value = 0;
+        switch (s.Fast)
+        {
+            case FastConversion.CString:
+                o.Bytes(RecordContext.CString(c.ArrayBytes(s.FastField!)));
+                break;
+            case FastConversion.Signed:
+                value = Narrow(c.Read(s.FastField!) & s.FastMask, s.LengthMod, signedConv: true);
+                o.Decimal(value);
+                break;
+            case FastConversion.Unsigned:
+                value = Narrow(c.Read(s.FastField!) & s.FastMask, s.LengthMod, signedConv: false);
+                o.Unsigned((ulong)value);
+                break;
+            case FastConversion.Hex:
+                value = Narrow(c.Read(s.FastField!) & s.FastMask, s.LengthMod, signedConv: false);
+                o.Hex((ulong)value);
+                break;
+            case FastConversion.Pointer:
+                {
+                    ulong v = c.Read(s.FastField!) & s.FastMask;
+                    value = (long)v;
+                    if (v == 0)
+                        o.Bytes("(nil)"u8);
+                    else
+                    {
+                        o.Bytes("0x"u8);
+                        o.Hex(v);
+                    }
+                    break;
+                }
+            case FastConversion.Symbol:
+                {
+                    ulong v = c.Read(s.FastField!) & s.FastMask;
+                    value = (long)v;
+                    WriteSymbol(c, o, v, s.PointerExt is 'S' or 'F' or 'B');
+                    break;
+                }
+        }
+        if (s.Key >= 0)
+        {
+            if (s.KeyIncludes0x) start -= 2;
+            fields.Add(s.Key, s.KeyType, s.KeyType == FieldType.Text ? 0 : value, start, o.Length - start);
         }
     }
 
