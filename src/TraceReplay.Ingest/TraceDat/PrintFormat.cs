@@ -7,6 +7,8 @@ namespace TraceReplay.Ingest.TraceDat;
 public sealed class PrintSegment
 {
     public byte[]? Literal;
+    /// <summary>A literal of at most 16 bytes padded to 16, written with one 16-byte copy (null for longer ones).</summary>
+    public byte[]? ShortLiteral;
     public char Conv;
     /// <summary>%p extension letter (S s F f …) or '\0'.</summary>
     public char PointerExt;
@@ -100,7 +102,7 @@ public sealed class PrintFormat
             s.Arg = NextArg();
             if (lit.Count > 0)
             {
-                segs.Add(new PrintSegment { Literal = lit.ToArray() });
+                segs.Add(LiteralSegment(lit));
             }
             AssignKey(s, ev, lit, covered, usedKeys, intern);
             Precompile(s);
@@ -108,8 +110,20 @@ public sealed class PrintFormat
             segs.Add(s);
         }
         if (lit.Count > 0)
-            segs.Add(new PrintSegment { Literal = lit.ToArray() });
+            segs.Add(LiteralSegment(lit));
         return new PrintFormat { Segments = segs.ToArray(), Covered = covered };
+    }
+
+    static PrintSegment LiteralSegment(List<byte> lit)
+    {
+        var bytes = lit.ToArray();
+        byte[]? padded = null;
+        if (bytes.Length <= TextOut.ShortLength)
+        {
+            padded = new byte[TextOut.ShortLength];
+            bytes.CopyTo(padded, 0);
+        }
+        return new PrintSegment { Literal = bytes, ShortLiteral = padded };
     }
 
     const int StarMarker = int.MinValue;
@@ -252,7 +266,10 @@ public sealed class PrintFormat
         {
             if (s.Literal is not null)
             {
-                o.Bytes(s.Literal);
+                if (s.ShortLiteral is not null)
+                    o.Short(s.ShortLiteral, s.Literal.Length);
+                else
+                    o.Bytes(s.Literal);
                 continue;
             }
             if (s.Fast != FastConversion.None)
