@@ -105,7 +105,10 @@ public sealed class TraceDatReader : IEventReader
                     var s = new CpuStream(index++, buf.Name, cpu.Cpu, stream, _ctx.Endian, _meta.KernelLongSize, pageSize, cpu,
                         buf.Compressed, _meta.Compression, Errors);
                     if (s.MoveNext())
+                    {
+                        s.Ts = Timestamp(s.RawTs);
                         _active.Add(s);
+                    }
                 }
                 catch (IOException e)
                 {
@@ -183,11 +186,12 @@ public sealed class TraceDatReader : IEventReader
         while (chunk.Count < chunk.Capacity - 1 && _active.Count > 0)
         {
             // k-way merge: strict < so ties go to the lower stream index (list order)
+            // (a linear scan: trace.dat files have a handful of CPU streams, a heap would not pay)
             int best = 0;
-            long bestTs = Timestamp(_active[0].RawTs);
+            long bestTs = _active[0].Ts;
             for (int i = 1; i < _active.Count; i++)
             {
-                long ts = Timestamp(_active[i].RawTs);
+                long ts = _active[i].Ts;
                 if (ts < bestTs) { best = i; bestTs = ts; }
             }
             var s = _active[best];
@@ -202,7 +206,9 @@ public sealed class TraceDatReader : IEventReader
                 Errors.Add(0, s.RecordFileOffset, $"cpu{s.Cpu}: I/O error: {e.Message}; rest of this CPU skipped");
                 more = false;
             }
-            if (!more)
+            if (more)
+                s.Ts = Timestamp(s.RawTs);
+            else
                 _active.RemoveAt(best);
         }
     }
@@ -307,16 +313,18 @@ public sealed class TraceDatReader : IEventReader
             case RenderPlugin.KmemCallSite:
                 {
                     ulong site = c.Read(d.CallSite!);
-                    int idx = c.Symbols.Find(site);
-                    if (idx >= 0 && site - c.Symbols.Address(idx) <= int.MaxValue && c.Symbols.NameWithOffset(site) is { } text)
+                    var text = c.Symbols.NameWithOffset(site, out bool offsetFitsInt);
+                    if (text is not null && offsetFitsInt)
                     {
                         // same text as %pS (the plugin prints the offset as an int)
                         _out.Byte((byte)'(');
                         _out.Bytes(text);
-                        _out.Bytes(") "u8);
+                        _out.Byte((byte)')');
+                        _out.Byte((byte)' ');
                     }
-                    else if (idx >= 0)
+                    else if (text is not null)
                     {
+                        int idx = c.Symbols.Find(site);
                         _out.Byte((byte)'(');
                         _out.Bytes(c.Symbols.Name(idx));
                         _out.Bytes("+0x"u8);
