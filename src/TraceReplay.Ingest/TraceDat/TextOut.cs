@@ -67,10 +67,39 @@ public sealed class TextOut
         else Unsigned((ulong)v);
     }
 
+    // "00".."99": two digits per division (most printed numbers are sizes, counts and pids).
+    static ReadOnlySpan<byte> TwoDigits => "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
+
     public void Unsigned(ulong v)
     {
-        Ensure(20);
-        System.Buffers.Text.Utf8Formatter.TryFormat(v, Buffer.AsSpan(Length), out int n);
+        if (v < 10)
+        {
+            Ensure(1);
+            Buffer[Length++] = (byte)('0' + (int)v);
+            return;
+        }
+        int n = 2;
+        for (ulong t = v; t >= 100; t /= 10) n++;
+        Ensure(n);
+        var dst = Buffer.AsSpan(Length, n);
+        int i = n;
+        var pairs = TwoDigits;
+        while (v >= 100)
+        {
+            ulong q = v / 100;
+            int r = (int)(v - q * 100) * 2;
+            dst[--i] = pairs[r + 1];
+            dst[--i] = pairs[r];
+            v = q;
+        }
+        if (v >= 10)
+        {
+            int r = (int)v * 2;
+            dst[--i] = pairs[r + 1];
+            dst[--i] = pairs[r];
+        }
+        else
+            dst[--i] = (byte)('0' + (int)v);
         Length += n;
     }
 
