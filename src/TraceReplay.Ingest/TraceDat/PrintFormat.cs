@@ -28,6 +28,8 @@ public sealed class PrintSegment
     public FormatField? FastField;
     /// <summary>Bits kept by the casts around the field.</summary>
     public ulong FastMask = ulong.MaxValue;
+    /// <summary>StringChoice texts for a non-zero and a zero field.</summary>
+    public byte[]? FastYes, FastNo;
 }
 
 /// <summary>Conversions of a plain field (through casts) with no width, precision or flags, rendered without the expression tree.</summary>
@@ -43,6 +45,8 @@ public enum FastConversion : byte
     Symbol,
     /// <summary>%s of a char array or __get_str: up to the first NUL.</summary>
     CString,
+    /// <summary>%s of "field ? "yes" : "no"" (e.g. accounted=%s).</summary>
+    StringChoice,
 }
 
 /// <summary>
@@ -218,6 +222,24 @@ public sealed class PrintFormat
             mask &= cast.Mask;
             arg = cast.Inner;
         }
+        if (s.Conv == 's' && arg is TernaryExpr { Cond: var cond, Yes: StrExpr yes, No: StrExpr no } && s.Width < 0)
+        {
+            ulong condMask = ulong.MaxValue;
+            while (cond is CastExpr condCast)
+            {
+                condMask &= condCast.Mask;
+                cond = condCast.Inner;
+            }
+            if (cond is FieldExpr condField)
+            {
+                s.Fast = FastConversion.StringChoice;
+                s.FastField = condField.Field;
+                s.FastMask = condMask;
+                s.FastYes = yes.Text;
+                s.FastNo = no.Text;
+            }
+            return;
+        }
         if (s.Conv == 's')
         {
             var source = arg switch
@@ -299,6 +321,9 @@ public sealed class PrintFormat
         {
             case FastConversion.CString:
                 o.Bytes(RecordContext.CString(c.ArrayBytes(s.FastField!)));
+                break;
+            case FastConversion.StringChoice:
+                o.Bytes((c.Read(s.FastField!) & s.FastMask) != 0 ? s.FastYes : s.FastNo);
                 break;
             case FastConversion.Signed:
                 value = Narrow(c.Read(s.FastField!) & s.FastMask, s.LengthMod, signedConv: true);

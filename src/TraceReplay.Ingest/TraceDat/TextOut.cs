@@ -103,13 +103,24 @@ public sealed class TextOut
         Length += n;
     }
 
+    // "00".."ff": a byte per step (pointers print 16 digits).
+    static ReadOnlySpan<byte> HexPairs => "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"u8;
+
     public void Hex(ulong v)
     {
         int n = v == 0 ? 1 : (67 - System.Numerics.BitOperations.LeadingZeroCount(v)) >> 2;
         Ensure(n);
         var dst = Buffer.AsSpan(Length, n);
-        ReadOnlySpan<byte> digits = "0123456789abcdef"u8;
-        for (int i = dst.Length - 1; i >= 0; i--) { dst[i] = digits[(int)(v & 0xf)]; v >>= 4; }
+        var pairs = HexPairs;
+        int i = n;
+        for (; i >= 2; i -= 2, v >>= 8)
+        {
+            int b = (int)(v & 0xff) * 2;
+            dst[i - 1] = pairs[b + 1];
+            dst[i - 2] = pairs[b];
+        }
+        if (i == 1)
+            dst[0] = "0123456789abcdef"u8[(int)(v & 0xf)];
         Length += n;
     }
 
