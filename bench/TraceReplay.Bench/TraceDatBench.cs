@@ -39,6 +39,7 @@ public class TraceDatBench
         sw.Stop();
         var cpuUsed = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
         Console.WriteLine($"rows={rows} wall_s={sw.Elapsed.TotalSeconds:F3} cpu_s={cpuUsed.TotalSeconds:F3} " +
-                          $"events_per_s_wall={rows / sw.Elapsed.TotalSeconds:F0} events_per_s_cpu={rows / cpuUsed.TotalSeconds:F0}");
+                          $"events_per_s_wall={rows / sw.Elapsed.TotalSeconds:F0} events_per_s_cpu={rows / cpuUsed.TotalSeconds:F0} " +
+                          $"allocated_mb={GC.GetTotalAllocatedBytes() / 1e6:F0} gen0={GC.CollectionCount(0)} gen2={GC.CollectionCount(2)}");
     }
 }

@@ -91,6 +91,8 @@ public sealed class CpuStream
     public byte[] Data => _data;
     public int RecordStart { get; private set; }
     public int RecordLength { get; private set; }
+    /// <summary>The current record's timestamp in trace time (set by the reader: converted once, compared many times).</summary>
+    public long Ts;
     /// <summary>Raw timestamp of the current record (page time + deltas).</summary>
     public ulong RawTs { get; private set; }
     /// <summary>File offset of the page (direct) or of the chunk holding it (compressed), for error reports.</summary>

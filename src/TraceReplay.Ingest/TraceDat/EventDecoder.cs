@@ -31,6 +31,8 @@ public sealed class EventDecoder
     // sched plugin fields
     public FormatField? PrevComm, PrevPid, PrevPrio, PrevState, NextComm, NextPid, NextPrio;
     public FormatField? Comm, Pid, Prio, Success, TargetCpu;
+    // ftrace:bprint fields
+    public FormatField? Ip, Fmt, Buf;
 
     public static EventDecoder Create(EventFormat ev, NameTable names)
     {
@@ -91,6 +93,7 @@ public sealed class EventDecoder
             PrevComm = ev.Find("prev_comm"), PrevPid = ev.Find("prev_pid"), PrevPrio = ev.Find("prev_prio"), PrevState = ev.Find("prev_state"),
             NextComm = ev.Find("next_comm"), NextPid = ev.Find("next_pid"), NextPrio = ev.Find("next_prio"),
             Comm = ev.Find("comm"), Pid = ev.Find("pid"), Prio = ev.Find("prio"), Success = ev.Find("success"), TargetCpu = ev.Find("target_cpu"),
+            Ip = ev.Find("ip"), Fmt = ev.Find("fmt"), Buf = ev.Find("buf"),
         };
     }
 
@@ -166,12 +169,36 @@ public sealed class CommTable
     public int Idle { get; }
     public int Unknown { get; }
 
-    public int Resolve(int pid) => pid == 0 ? Idle : _comm.TryGetValue(pid, out int id) ? id : Unknown;
+    // Direct-mapped cache of recent lookups: a few pids make most records, and the dictionary probe showed in profiles.
+    const int CacheSize = 256;
+    readonly long[] _cachePid = NewCache(); // long: the empty mark is no pid
+    readonly int[] _cacheId = new int[CacheSize];
+
+    static long[] NewCache()
+    {
+        var a = new long[CacheSize];
+        Array.Fill(a, long.MinValue);
+        return a;
+    }
+
+    public int Resolve(int pid)
+    {
+        if (pid == 0) return Idle;
+        int slot = pid & (CacheSize - 1);
+        if (_cachePid[slot] == pid) return _cacheId[slot];
+        int id = _comm.TryGetValue(pid, out int known) ? known : Unknown;
+        _cachePid[slot] = pid;
+        _cacheId[slot] = id;
+        return id;
+    }
 
     /// <summary>write_and_save_comm: remember the comm printed for a pid not yet known.</summary>
     public void Register(int pid, ReadOnlySpan<byte> comm)
     {
         if (!_comm.ContainsKey(pid))
+        {
             _comm[pid] = _names.Intern(comm);
+            _cachePid[pid & (CacheSize - 1)] = long.MinValue; // it resolved to "<...>" until now
+        }
     }
 }

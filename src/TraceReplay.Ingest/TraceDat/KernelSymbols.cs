@@ -145,6 +145,48 @@ public sealed class KernelSymbols
         return -1;
     }
 
+    // Rendered "sym+0xoff" per address: the kmem call sites repeat millions of times.
+    const int TextCacheBits = 12;
+    readonly ulong[] _textAddr = new ulong[1 << TextCacheBits];
+    readonly byte[]?[] _text = new byte[1 << TextCacheBits][];
+
+    /// <summary>"sym+0xoff" (%pS) of addr, or null when no symbol contains it.</summary>
+    public byte[]? NameWithOffset(ulong addr) => NameWithOffset(addr, out _);
+
+    /// <summary>
+    /// "sym+0xoff" (%pS) of addr, or null when no symbol contains it; <paramref name="offsetFitsInt"/> tells whether
+    /// the offset is below 2^31 (the kmem plugin prints it as an int). Only such texts are cached.
+    /// </summary>
+    public byte[]? NameWithOffset(ulong addr, out bool offsetFitsInt)
+    {
+        int slot = (int)((addr * 0x9E3779B97F4A7C15UL) >> (64 - TextCacheBits));
+        var hit = _text[slot];
+        if (hit is not null && _textAddr[slot] == addr)
+        {
+            offsetFitsInt = true;
+            return hit;
+        }
+        offsetFitsInt = false;
+        int idx = Find(addr);
+        if (idx < 0)
+            return null;
+        var name = _name[idx];
+        ulong off = addr - _addr[idx];
+        int digits = off == 0 ? 1 : (67 - System.Numerics.BitOperations.LeadingZeroCount(off)) >> 2;
+        var text = new byte[name.Length + 3 + digits];
+        name.CopyTo(text, 0);
+        "+0x"u8.CopyTo(text.AsSpan(name.Length));
+        for (int i = text.Length - 1; i >= name.Length + 3; i--, off >>= 4)
+            text[i] = (byte)"0123456789abcdef"[(int)(off & 0xf)];
+        offsetFitsInt = addr - _addr[idx] <= int.MaxValue;
+        if (offsetFitsInt)
+        {
+            _textAddr[slot] = addr;
+            _text[slot] = text;
+        }
+        return text;
+    }
+
     public ReadOnlySpan<byte> Name(int index) => _name[index];
     public ulong Address(int index) => _addr[index];
 

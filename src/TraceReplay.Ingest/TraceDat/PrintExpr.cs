@@ -15,9 +15,22 @@ public sealed class RecordContext
     /// <summary>Unsigned value of a field (libtraceevent reads without sign extension); 0 when outside the record.</summary>
     public ulong Read(FormatField f)
     {
-        if (f.Offset + f.Size > Length || f.Size is not (1 or 2 or 4 or 8))
+        int offset = f.Offset, size = f.Size;
+        if (offset + size > Length)
             return 0;
-        return Endian.Unsigned(Data.AsSpan(Start + f.Offset, f.Size), f.Size);
+        var b = Data.AsSpan(Start + offset, size);
+        if (!Endian.BigEndian)
+        {
+            return size switch
+            {
+                8 => System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(b),
+                4 => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(b),
+                2 => System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(b),
+                1 => b[0],
+                _ => 0,
+            };
+        }
+        return Endian.Unsigned(b, size);
     }
 
     /// <summary>Bytes of an array field: fixed, "[]" rest of record, or __data_loc/__rel_loc dynamic.</summary>
@@ -132,6 +145,8 @@ public sealed class CastExpr(string type, PrintExpr inner) : PrintExpr
 {
     readonly ulong _mask = MaskOf(type);
     public PrintExpr Inner { get; } = inner;
+    /// <summary>The bits the cast keeps.</summary>
+    public ulong Mask => _mask;
 
     static ulong MaskOf(string type)
     {
@@ -232,6 +247,8 @@ public sealed class TernaryExpr(PrintExpr cond, PrintExpr yes, PrintExpr no) : P
 /// <summary>__get_str(f) / __get_dynamic_array(f) / __get_bitmask(f) source.</summary>
 public sealed class DynamicArrayExpr(FormatField? source, bool bitmask) : PrintExpr
 {
+    public FormatField? Source => source;
+    public bool IsBitmask => bitmask;
     public override ulong Eval(RecordContext c) => source is null ? 0 : (ulong)c.ArrayBytes(source).Length;
     public override bool ProducesString => true;
     public override FormatField? FirstField => source;

@@ -7,6 +7,8 @@ namespace TraceReplay.Ingest.TraceDat;
 public sealed class PrintSegment
 {
     public byte[]? Literal;
+    /// <summary>A literal of at most 16 bytes padded to 16, written with one 16-byte copy (null for longer ones).</summary>
+    public byte[]? ShortLiteral;
     public char Conv;
     /// <summary>%p extension letter (S s F f …) or '\0'.</summary>
     public char PointerExt;
@@ -21,6 +23,30 @@ public sealed class PrintSegment
     public FieldType KeyType;
     /// <summary>The literal before the conversion ends in "0x", which belongs to the field's text.</summary>
     public bool KeyIncludes0x;
+    /// <summary>Precompiled form of the common conversions of one field (None: the general path).</summary>
+    public FastConversion Fast;
+    public FormatField? FastField;
+    /// <summary>Bits kept by the casts around the field.</summary>
+    public ulong FastMask = ulong.MaxValue;
+    /// <summary>StringChoice texts for a non-zero and a zero field.</summary>
+    public byte[]? FastYes, FastNo;
+}
+
+/// <summary>Conversions of a plain field (through casts) with no width, precision or flags, rendered without the expression tree.</summary>
+public enum FastConversion : byte
+{
+    None,
+    Signed,
+    Unsigned,
+    Hex,
+    /// <summary>%p: 0x… or (nil).</summary>
+    Pointer,
+    /// <summary>%pS %pF %pB (with offset) / %ps %pf (name only).</summary>
+    Symbol,
+    /// <summary>%s of a char array or __get_str: up to the first NUL.</summary>
+    CString,
+    /// <summary>%s of "field ? "yes" : "no"" (e.g. accounted=%s).</summary>
+    StringChoice,
 }
 
 /// <summary>
@@ -80,15 +106,28 @@ public sealed class PrintFormat
             s.Arg = NextArg();
             if (lit.Count > 0)
             {
-                segs.Add(new PrintSegment { Literal = lit.ToArray() });
+                segs.Add(LiteralSegment(lit));
             }
             AssignKey(s, ev, lit, covered, usedKeys, intern);
+            Precompile(s);
             lit.Clear();
             segs.Add(s);
         }
         if (lit.Count > 0)
-            segs.Add(new PrintSegment { Literal = lit.ToArray() });
+            segs.Add(LiteralSegment(lit));
         return new PrintFormat { Segments = segs.ToArray(), Covered = covered };
+    }
+
+    static PrintSegment LiteralSegment(List<byte> lit)
+    {
+        var bytes = lit.ToArray();
+        byte[]? padded = null;
+        if (bytes.Length <= TextOut.ShortLength)
+        {
+            padded = new byte[TextOut.ShortLength];
+            bytes.CopyTo(padded, 0);
+        }
+        return new PrintSegment { Literal = bytes, ShortLiteral = padded };
     }
 
     const int StarMarker = int.MinValue;
@@ -171,6 +210,69 @@ public sealed class PrintFormat
             covered[f.Index] = true;
     }
 
+    /// <summary>Picks the fast form of a conversion when its output is exactly what the general path would write.</summary>
+    static void Precompile(PrintSegment s)
+    {
+        if (s.WidthArg is not null || s.PrecisionArg is not null || s.Precision >= 0 || s.Flags != PrintfFlags.None)
+            return;
+        ulong mask = ulong.MaxValue;
+        var arg = s.Arg!;
+        while (arg is CastExpr cast)
+        {
+            mask &= cast.Mask;
+            arg = cast.Inner;
+        }
+        if (s.Conv == 's' && arg is TernaryExpr { Cond: var cond, Yes: StrExpr yes, No: StrExpr no } && s.Width < 0)
+        {
+            ulong condMask = ulong.MaxValue;
+            while (cond is CastExpr condCast)
+            {
+                condMask &= condCast.Mask;
+                cond = condCast.Inner;
+            }
+            if (cond is FieldExpr condField)
+            {
+                s.Fast = FastConversion.StringChoice;
+                s.FastField = condField.Field;
+                s.FastMask = condMask;
+                s.FastYes = yes.Text;
+                s.FastNo = no.Text;
+            }
+            return;
+        }
+        if (s.Conv == 's')
+        {
+            var source = arg switch
+            {
+                FieldExpr { Field.IsArray: true } fe => fe.Field,
+                DynamicArrayExpr { IsBitmask: false, Source: { } src } => src,
+                _ => null,
+            };
+            if (source is not null && s.Width < 0)
+            {
+                s.FastField = source;
+                s.Fast = FastConversion.CString;
+            }
+            return;
+        }
+        if (arg is not FieldExpr field)
+            return;
+        var fast = s.Conv switch
+        {
+            'd' or 'i' when s.Width <= 1 => FastConversion.Signed,
+            'u' when s.Width <= 1 => FastConversion.Unsigned,
+            'x' when s.Width <= 1 => FastConversion.Hex,
+            'p' when s.PointerExt is 'S' or 's' or 'F' or 'f' or 'B' => FastConversion.Symbol,
+            'p' when s.PointerExt == '\0' && s.Width <= 2 => FastConversion.Pointer,
+            _ => FastConversion.None,
+        };
+        if (fast == FastConversion.None)
+            return;
+        s.Fast = fast;
+        s.FastField = field.Field;
+        s.FastMask = mask;
+    }
+
     static int Digits(byte[] s, ref int i)
     {
         int v = -1;
@@ -186,7 +288,15 @@ public sealed class PrintFormat
         {
             if (s.Literal is not null)
             {
-                o.Bytes(s.Literal);
+                if (s.ShortLiteral is not null)
+                    o.Short(s.ShortLiteral, s.Literal.Length);
+                else
+                    o.Bytes(s.Literal);
+                continue;
+            }
+            if (s.Fast != FastConversion.None)
+            {
+                RenderFast(s, c, o, fields);
                 continue;
             }
             int width = s.WidthArg is null ? s.Width : (int)s.WidthArg.Eval(c);
@@ -200,6 +310,58 @@ public sealed class PrintFormat
                 if (s.KeyIncludes0x) start -= 2;
                 fields.Add(s.Key, s.KeyType, s.KeyType == FieldType.Text ? 0 : value, start, o.Length - start);
             }
+        }
+    }
+
+    static void RenderFast(PrintSegment s, RecordContext c, TextOut o, FieldSink fields)
+    {
+        int start = o.Length;
+        long value = 0;
+        switch (s.Fast)
+        {
+            case FastConversion.CString:
+                o.Bytes(RecordContext.CString(c.ArrayBytes(s.FastField!)));
+                break;
+            case FastConversion.StringChoice:
+                o.Bytes((c.Read(s.FastField!) & s.FastMask) != 0 ? s.FastYes : s.FastNo);
+                break;
+            case FastConversion.Signed:
+                value = Narrow(c.Read(s.FastField!) & s.FastMask, s.LengthMod, signedConv: true);
+                o.Decimal(value);
+                break;
+            case FastConversion.Unsigned:
+                value = Narrow(c.Read(s.FastField!) & s.FastMask, s.LengthMod, signedConv: false);
+                o.Unsigned((ulong)value);
+                break;
+            case FastConversion.Hex:
+                value = Narrow(c.Read(s.FastField!) & s.FastMask, s.LengthMod, signedConv: false);
+                o.Hex((ulong)value);
+                break;
+            case FastConversion.Pointer:
+                {
+                    ulong v = c.Read(s.FastField!) & s.FastMask;
+                    value = (long)v;
+                    if (v == 0)
+                        o.Bytes("(nil)"u8);
+                    else
+                    {
+                        o.Bytes("0x"u8);
+                        o.Hex(v);
+                    }
+                    break;
+                }
+            case FastConversion.Symbol:
+                {
+                    ulong v = c.Read(s.FastField!) & s.FastMask;
+                    value = (long)v;
+                    WriteSymbol(c, o, v, s.PointerExt is 'S' or 'F' or 'B');
+                    break;
+                }
+        }
+        if (s.Key >= 0)
+        {
+            if (s.KeyIncludes0x) start -= 2;
+            fields.Add(s.Key, s.KeyType, s.KeyType == FieldType.Text ? 0 : value, start, o.Length - start);
         }
     }
 
@@ -265,6 +427,15 @@ public sealed class PrintFormat
     /// <summary>%pS/%pF: "sym+0xoff"; %ps/%pf: "sym"; unresolved: 0x%llx.</summary>
     public static void WriteSymbol(RecordContext c, TextOut o, ulong v, bool withOffset)
     {
+        if (withOffset)
+        {
+            var text = c.Symbols.NameWithOffset(v);
+            if (text is not null)
+            {
+                o.Bytes(text);
+                return;
+            }
+        }
         int idx = c.Symbols.Find(v);
         if (idx < 0)
         {

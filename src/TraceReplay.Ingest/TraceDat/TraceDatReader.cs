@@ -105,7 +105,10 @@ public sealed class TraceDatReader : IEventReader
                     var s = new CpuStream(index++, buf.Name, cpu.Cpu, stream, _ctx.Endian, _meta.KernelLongSize, pageSize, cpu,
                         buf.Compressed, _meta.Compression, Errors);
                     if (s.MoveNext())
+                    {
+                        s.Ts = Timestamp(s.RawTs);
                         _active.Add(s);
+                    }
                 }
                 catch (IOException e)
                 {
@@ -163,14 +166,32 @@ public sealed class TraceDatReader : IEventReader
     public bool Read(EventChunk chunk)
     {
         chunk.Clear();
+        // Render straight into the chunk's text arena (attached once per chunk: no per-record reference stores).
+        _out.Attach(chunk.Text, chunk.TextLength);
+        _fields.Chunk = chunk;
+        try
+        {
+            Merge(chunk);
+        }
+        finally
+        {
+            chunk.Text = _out.Buffer;
+            chunk.TextLength = _out.Length;
+        }
+        return chunk.Count > 0;
+    }
+
+    void Merge(EventChunk chunk)
+    {
         while (chunk.Count < chunk.Capacity - 1 && _active.Count > 0)
         {
             // k-way merge: strict < so ties go to the lower stream index (list order)
+            // (a linear scan: trace.dat files have a handful of CPU streams, a heap would not pay)
             int best = 0;
-            long bestTs = Timestamp(_active[0].RawTs);
+            long bestTs = _active[0].Ts;
             for (int i = 1; i < _active.Count; i++)
             {
-                long ts = Timestamp(_active[i].RawTs);
+                long ts = _active[i].Ts;
                 if (ts < bestTs) { best = i; bestTs = ts; }
             }
             var s = _active[best];
@@ -185,10 +206,11 @@ public sealed class TraceDatReader : IEventReader
                 Errors.Add(0, s.RecordFileOffset, $"cpu{s.Cpu}: I/O error: {e.Message}; rest of this CPU skipped");
                 more = false;
             }
-            if (!more)
+            if (more)
+                s.Ts = Timestamp(s.RawTs);
+            else
                 _active.RemoveAt(best);
         }
-        return chunk.Count > 0;
     }
 
     void Emit(CpuStream s, long ts, EventChunk chunk)
@@ -202,7 +224,6 @@ public sealed class TraceDatReader : IEventReader
             chunk.Cpu[l] = s.Cpu;
             chunk.Event[l] = _lostEventId;
             chunk.Kind[l] = EventKind.Lost;
-            _out.Attach(chunk.Text, chunk.TextLength);
             int p = _out.Length;
             if (s.LostCount >= 0) _out.Byte((byte)'[');
             int num = _out.Length;
@@ -211,8 +232,6 @@ public sealed class TraceDatReader : IEventReader
             if (s.LostCount >= 0) _out.Bytes(" EVENTS DROPPED]"u8);
             int end = _out.Length;
             if (s.LostCount < 0) _out.Bytes("[EVENTS DROPPED]"u8); // count field text "-1" stays outside the payload
-            chunk.Text = _out.Buffer;
-            chunk.TextLength = _out.Length;
             chunk.PayloadStart[l] = s.LostCount >= 0 ? p : end;
             chunk.PayloadLength[l] = s.LostCount >= 0 ? end - p : _out.Length - end;
             chunk.AddField(l, _countKey, FieldType.Int, s.LostCount, num, numLen);
@@ -222,7 +241,7 @@ public sealed class TraceDatReader : IEventReader
 
         var c = _ctx;
         _recordOffset = s.RecordFileOffset;
-        c.Data = s.Data;
+        if (!ReferenceEquals(c.Data, s.Data)) c.Data = s.Data; // a reference store costs a GC write barrier
         c.Start = s.RecordStart;
         c.Length = s.RecordLength;
         int type = _commonTypeOffset >= 0 && _commonTypeOffset + _commonTypeSize <= c.Length
@@ -252,9 +271,7 @@ public sealed class TraceDatReader : IEventReader
         if (s.Cpu > Info.MaxCpuSeen) Info.MaxCpuSeen = s.Cpu;
         Info.Events++;
 
-        // Render straight into the chunk's text arena; fields point into it.
-        _out.Attach(chunk.Text, chunk.TextLength);
-        _fields.Chunk = chunk;
+        // Fields point into the payload text.
         _fields.Row = row;
         int payloadStart = _out.Length;
         Render(d, c);
@@ -276,8 +293,6 @@ public sealed class TraceDatReader : IEventReader
         }
         if (d.Kind is EventKind.GraphExit or EventKind.Kprobe or EventKind.Kretprobe)
             AddDerivedFields(d, c, chunk, row);
-        chunk.Text = _out.Buffer;
-        chunk.TextLength = _out.Length;
         chunk.PayloadStart[row] = payloadStart;
         chunk.PayloadLength[row] = payloadEnd - payloadStart;
     }
@@ -293,15 +308,23 @@ public sealed class TraceDatReader : IEventReader
                 RenderSchedWakeup(d, c);
                 return;
             case RenderPlugin.Bprint:
-                _bprint.Render(c, d.Format.Find("ip")!, d.Format.Find("fmt")!, d.Format.Find("buf")!,
-                    d.Format.Find("ip")!.Key, d.Format.Find("buf")!.Key, _out, _fields);
+                _bprint.Render(c, d.Ip!, d.Fmt!, d.Buf!, d.Ip!.Key, d.Buf!.Key, _out, _fields);
                 return;
             case RenderPlugin.KmemCallSite:
                 {
                     ulong site = c.Read(d.CallSite!);
-                    int idx = c.Symbols.Find(site);
-                    if (idx >= 0)
+                    var text = c.Symbols.NameWithOffset(site, out bool offsetFitsInt);
+                    if (text is not null && offsetFitsInt)
                     {
+                        // same text as %pS (the plugin prints the offset as an int)
+                        _out.Byte((byte)'(');
+                        _out.Bytes(text);
+                        _out.Byte((byte)')');
+                        _out.Byte((byte)' ');
+                    }
+                    else if (text is not null)
+                    {
+                        int idx = c.Symbols.Find(site);
                         _out.Byte((byte)'(');
                         _out.Bytes(c.Symbols.Name(idx));
                         _out.Bytes("+0x"u8);
