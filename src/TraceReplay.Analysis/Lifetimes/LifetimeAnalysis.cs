@@ -197,7 +197,7 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         if (!TraceState.TryGetAddress(chunk, row, _state.Keys.Ptr, out ulong ptr) || ptr == 0) return;
         long size = chunk.TryGetValue(row, _state.Keys.BytesAlloc, out long b) ? b : 0;
         var name = chunk.GetText(row, _state.Keys.Name);
-        _objects[ptr] = new ObjectState { Size = size, AllocNs = chunk.TsNs[row], Cache = name.IsEmpty ? 0 : _names.Intern(name) };
+        _objects[ptr] = new ObjectState { Size = size, AllocNs = chunk.TsNs[row], Cache = name.IsEmpty ? 0 : _state.NameCache.Id(name) };
     }
 
     void OnFree(EventChunk chunk, int row, in CpuContextView context)

@@ -244,7 +244,7 @@ public sealed class ReplayEngine : IEventSink
     int InternText(EventChunk chunk, int r, int key)
     {
         int f = chunk.FindField(r, key);
-        return f < 0 ? 0 : _shared!.Names.Intern(chunk.FieldText(f));
+        return f < 0 ? 0 : _shared!.NameCache.Id(chunk.FieldText(f));
     }
 
     // ---- task ---------------------------------------------------------------------------------------------------

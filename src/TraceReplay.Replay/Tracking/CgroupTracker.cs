@@ -417,7 +417,7 @@ internal sealed class CgroupTracker
         var fn = FunctionName.Of(chunk, r, _shared.Ids);
         if (fn.IsEmpty || (fn.IndexOf("mem_cgroup"u8) < 0 && !fn.SequenceEqual("free_work"u8) && !fn.SequenceEqual("free_rcu"u8))) return;
         long ts = chunk.TsNs[r];
-        int fnId = _shared.Names.Intern(fn);
+        int fnId = _shared.NameCache.Id(fn);
         if (fn.SequenceEqual("mem_cgroup_create"u8) || fn.SequenceEqual("mem_cgroup_css_alloc"u8))
         {
             var css = NewCss(0, ts);
@@ -494,7 +494,7 @@ internal sealed class CgroupTracker
     int FieldId(EventChunk chunk, int r, int key)
     {
         int f = chunk.FindField(r, key);
-        return f < 0 ? 0 : _shared.Names.Intern(chunk.FieldText(f));
+        return f < 0 ? 0 : _shared.NameCache.Id(chunk.FieldText(f));
     }
 
     // ---- end -----------------------------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ internal sealed class ObjectTracker
     readonly LifetimeTable _table;
     readonly Dictionary<ulong, ObjectRec> _objects = new();
     readonly Dictionary<int, CacheStat> _caches = new();
+    /// <summary>The same stats indexed by cache name id: every kmem event looks its cache up.</summary>
+    CacheStat?[] _statById = [];
     readonly Dictionary<long, int> _kmallocCacheIds = new();
     readonly List<Lifetime> _cacheLifetimes = new();
     readonly int _unnamedCache, _kfreeUnknownCache;
@@ -65,7 +67,7 @@ internal sealed class ObjectTracker
     int CacheFromName(EventChunk chunk, int r)
     {
         int f = chunk.FindField(r, _shared.Ids.Name);
-        return f < 0 ? _unnamedCache : _shared.Names.Intern(chunk.FieldText(f));
+        return f < 0 ? _unnamedCache : _shared.NameCache.Id(chunk.FieldText(f));
     }
 
     int KmallocCache(long bytes)
@@ -80,7 +82,16 @@ internal sealed class ObjectTracker
 
     CacheStat Stat(int cache)
     {
+        var byId = _statById;
+        if ((uint)cache < (uint)byId.Length && byId[cache] is { } s) return s;
+        return AddStat(cache);
+    }
+
+    CacheStat AddStat(int cache)
+    {
         if (!_caches.TryGetValue(cache, out var s)) _caches[cache] = s = new CacheStat();
+        if (cache >= _statById.Length) Array.Resize(ref _statById, Math.Max(cache + 1, _statById.Length * 2));
+        _statById[cache] = s;
         return s;
     }
 
@@ -187,7 +198,7 @@ internal sealed class ObjectTracker
         if (stage == null) return;
         long ts = chunk.TsNs[r];
         string? key = CacheKey(chunk, r);
-        int fnId = _shared.Names.Intern(fn);
+        int fnId = _shared.NameCache.Id(fn);
         var s = new Stage(stage, ts, view.Cpu, view.Context, view.Pid, view.Comm, fnId, 0);
         Lifetime? lt = key == null ? null : _cacheLifetimes.Find(l => l.Key == key && l.FreedNs < 0);
         switch (stage)
@@ -228,7 +239,7 @@ internal sealed class ObjectTracker
         for (int f = chunk.FieldStart[r]; f < end; f++)
         {
             int key = chunk.FieldKey[f];
-            if (key == ids.ProbeFunc || key == _shared.Names.Intern("probe_ip")) continue;
+            if (key == ids.ProbeFunc || key == ids.ProbeIp) continue;
             var text = chunk.FieldText(f);
             if (text.Length >= 2 && text[0] == (byte)'"')
                 return System.Text.Encoding.UTF8.GetString(text[1..^1]);
