@@ -15,7 +15,7 @@ namespace TraceReplay.Analysis;
 /// instead of five (the call site sees five types, so each went through the slow virtual-stub resolver), and the
 /// analyses are called directly, in the set's order, for every step (Begin, OnEvent, End, summary counts).
 /// </summary>
-internal sealed class AnalysisPipeline(AnalysisSet set) : IReplayObserver, IReplaySummaryContributor
+internal sealed class AnalysisPipeline(AnalysisSet set) : IReplayObserver, IReplaySummaryContributor, IUsesLiveObjects
 {
     readonly TraceState _state = set.State;
     readonly LockUsageAnalysis _locks = set.Locks;
@@ -31,6 +31,8 @@ internal sealed class AnalysisPipeline(AnalysisSet set) : IReplayObserver, IRepl
         _barriers.Begin(info, names);
         _lifetimes.Begin(info, names);
     }
+
+    public void UseLiveObjects(ILiveObjects objects) => _lifetimes.UseLiveObjects(objects);
 
     public void OnEvent(EventChunk chunk, int row, in CpuContextView context)
     {

@@ -14,13 +14,15 @@ namespace TraceReplay.Replay.Tracking;
 /// trace began at boot) become lifetime rows, so memory follows the live object count, not the trace length.
 /// Cache create/alias/destroy/release come from function tracer, function_graph and kprobe rows.
 /// </summary>
-internal sealed class ObjectTracker
+internal sealed class ObjectTracker : ILiveObjects
 {
     struct ObjectRec
     {
         public int Cache;
-        public int Bytes;
         public bool Live;
+        /// <summary>Allocated by kmem_cache_alloc with a non-empty name= (the name the analyses report).</summary>
+        public bool Named;
+        public long Bytes;
         public long AllocNs;
         public long FreedNs;
     }
@@ -56,8 +58,11 @@ internal sealed class ObjectTracker
     {
         switch (role)
         {
-            case EventRole.KmemCacheAlloc: Alloc(chunk, r, CacheFromName(chunk, r)); break;
-            case EventRole.Kmalloc: Alloc(chunk, r, -1); break;
+            case EventRole.KmemCacheAlloc:
+                int cache = CacheFromName(chunk, r);
+                Alloc(chunk, r, cache, named: cache != 0 && cache != _unnamedCache);
+                break;
+            case EventRole.Kmalloc: Alloc(chunk, r, -1, named: false); break;
             case EventRole.KmemCacheFree: Free(chunk, r, CacheFromName(chunk, r), view); break;
             case EventRole.Kfree: Free(chunk, r, -1, view); break;
             case EventRole.Function or EventRole.GraphEntry or EventRole.Kprobe: CacheFunction(chunk, r, view); break;
@@ -95,7 +100,7 @@ internal sealed class ObjectTracker
         return s;
     }
 
-    void Alloc(EventChunk chunk, int r, int cache)
+    void Alloc(EventChunk chunk, int r, int cache, bool named)
     {
         var ids = _shared.Ids;
         if (!chunk.TryGetValue(r, ids.Ptr, out long p) || p == 0) return;
@@ -109,11 +114,12 @@ internal sealed class ObjectTracker
             // Allocated again without a free we saw: the free was lost or not traced; drop the old one from live.
             var old = Stat(rec.Cache);
             old.Live--;
-            old.LiveBytes -= rec.Bytes;
+            old.LiveBytes -= (int)rec.Bytes;
         }
         else _live++;
         rec.Cache = cache;
-        rec.Bytes = (int)bytes;
+        rec.Bytes = bytes;
+        rec.Named = named;
         rec.Live = true;
         rec.AllocNs = chunk.TsNs[r];
         stat.Live++;
@@ -145,10 +151,26 @@ internal sealed class ObjectTracker
         var stat = Stat(rec.Cache);
         stat.Frees++;
         stat.Live--;
-        stat.LiveBytes -= rec.Bytes;
+        stat.LiveBytes -= (int)rec.Bytes;
         rec.Live = false;
         rec.FreedNs = ts;
         _live--;
+    }
+
+    public bool TryGetLiveSize(ulong ptr, out long bytes)
+    {
+        ref var rec = ref CollectionsMarshal.GetValueRefOrNullRef(_objects, ptr);
+        if (!Unsafe.IsNullRef(ref rec) && rec.Live) { bytes = rec.Bytes; return true; }
+        bytes = 0;
+        return false;
+    }
+
+    public long FreesNotLive => _unknownFrees + _doubleFrees;
+
+    public IEnumerable<(int Cache, long Bytes, long AllocNs)> Live()
+    {
+        foreach (var kv in _objects)
+            if (kv.Value.Live) yield return (kv.Value.Named ? kv.Value.Cache : 0, kv.Value.Bytes, kv.Value.AllocNs);
     }
 
     bool StartsAtBoot(long ts)
