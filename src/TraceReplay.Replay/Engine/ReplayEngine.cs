@@ -229,8 +229,9 @@ public sealed class ReplayEngine : IEventSink
         if (role is EventRole.KmemCacheAlloc or EventRole.KmemCacheFree or EventRole.Kmalloc or EventRole.Kfree)
         {
             // After the observers: while they look at a free, the object table still holds the object it frees.
-            _objects.OnEvent(chunk, r, role, view);
-            _cgroups.OnEvent(chunk, r, role, view);
+            var fields = KmemFields.Of(chunk, r, _ids);
+            _objects.OnKmem(chunk, r, role, fields, view);
+            _cgroups.OnKmem(chunk, r, role, fields, view);
         }
     }
 

@@ -56,24 +56,26 @@ internal sealed class ObjectTracker : ILiveObjects
 
     public void OnEvent(EventChunk chunk, int r, EventRole role, in CpuContextView view)
     {
+        if (role is EventRole.Function or EventRole.GraphEntry or EventRole.Kprobe)
+            CacheFunction(chunk, r, view);
+    }
+
+    public void OnKmem(EventChunk chunk, int r, EventRole role, in KmemFields fields, in CpuContextView view)
+    {
         switch (role)
         {
             case EventRole.KmemCacheAlloc:
-                int cache = CacheFromName(chunk, r);
-                Alloc(chunk, r, cache, named: cache != 0 && cache != _unnamedCache);
+                int cache = CacheFromName(chunk, fields);
+                Alloc(chunk, r, fields, cache, named: cache != 0 && cache != _unnamedCache);
                 break;
-            case EventRole.Kmalloc: Alloc(chunk, r, -1, named: false); break;
-            case EventRole.KmemCacheFree: Free(chunk, r, CacheFromName(chunk, r), view); break;
-            case EventRole.Kfree: Free(chunk, r, -1, view); break;
-            case EventRole.Function or EventRole.GraphEntry or EventRole.Kprobe: CacheFunction(chunk, r, view); break;
+            case EventRole.Kmalloc: Alloc(chunk, r, fields, -1, named: false); break;
+            case EventRole.KmemCacheFree: Free(chunk, r, fields, CacheFromName(chunk, fields), view); break;
+            case EventRole.Kfree: Free(chunk, r, fields, -1, view); break;
         }
     }
 
-    int CacheFromName(EventChunk chunk, int r)
-    {
-        int f = chunk.FindField(r, _shared.Ids.Name);
-        return f < 0 ? _unnamedCache : _shared.NameCache.Id(chunk.FieldText(f));
-    }
+    int CacheFromName(EventChunk chunk, in KmemFields fields)
+        => fields.Name < 0 ? _unnamedCache : _shared.NameCache.Id(chunk.FieldText(fields.Name));
 
     int KmallocCache(long bytes)
     {
@@ -100,11 +102,10 @@ internal sealed class ObjectTracker : ILiveObjects
         return s;
     }
 
-    void Alloc(EventChunk chunk, int r, int cache, bool named)
+    void Alloc(EventChunk chunk, int r, in KmemFields fields, int cache, bool named)
     {
-        var ids = _shared.Ids;
-        if (!chunk.TryGetValue(r, ids.Ptr, out long p) || p == 0) return;
-        chunk.TryGetValue(r, ids.BytesAlloc, out long bytes);
+        if (!KmemFields.TryGetValue(chunk, fields.Ptr, out long p) || p == 0) return;
+        KmemFields.TryGetValue(chunk, fields.BytesAlloc, out long bytes);
         if (cache < 0) cache = KmallocCache(bytes);
         var stat = Stat(cache);
         stat.Allocs++;
@@ -127,9 +128,9 @@ internal sealed class ObjectTracker : ILiveObjects
         if (_objects.Count - _live > _shared.Options.MaxFreedPointers) Sweep();
     }
 
-    void Free(EventChunk chunk, int r, int cache, in CpuContextView view)
+    void Free(EventChunk chunk, int r, in KmemFields fields, int cache, in CpuContextView view)
     {
-        if (!chunk.TryGetValue(r, _shared.Ids.Ptr, out long p) || p == 0) return;
+        if (!KmemFields.TryGetValue(chunk, fields.Ptr, out long p) || p == 0) return;
         long ts = chunk.TsNs[r];
         ref var rec = ref CollectionsMarshal.GetValueRefOrNullRef(_objects, (ulong)p);
         if (Unsafe.IsNullRef(ref rec))
