@@ -54,8 +54,10 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
     /// <summary>The rules of one operation, the contexts each forbids as a bit mask, and how often it was seen per context.</summary>
     sealed class OperationRules(FreeRule[] rules)
     {
-        public FreeRule[] Rules = rules;
-        public int[] ForbiddenMasks = rules.Select(ForbiddenMask).ToArray();
+        public readonly FreeRule[] Rules = rules;
+        public readonly int[] ForbiddenMasks = rules.Select(ForbiddenMask).ToArray();
+        public readonly bool[] IsHeldLockCheck = rules.Select(r => r.Check == FreeRule.HeldLockCheck).ToArray();
+        public readonly bool[] TakesLocks = rules.Select(r => r.Locks.Count > 0).ToArray();
         public readonly long[] SeenByContext = new long[Enum.GetValues<ExecContext>().Length];
 
         public static int ForbiddenMask(FreeRule rule)
@@ -211,13 +213,13 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
         for (int i = 0; i < rules.Length; i++)
         {
             var rule = rules[i];
-            if (rule.Check == FreeRule.HeldLockCheck)
+            if (opRules.IsHeldLockCheck[i])
             {
                 if (CheckHeldLockFreed(chunk, row, context, rule, op) is { } held) _found.Add(held);
                 continue;
             }
             bool forbidden = (opRules.ForbiddenMasks[i] & (1 << (int)context.Context)) != 0;
-            if (!forbidden && !(inIrq && rule.Locks.Count > 0))
+            if (!forbidden && !(inIrq && opRules.TakesLocks[i]))
                 continue;
             var (span, depth, frameNs) = SpanOf(chunk, row, context);
             var active = new ActiveOp(rule, op, _state.Ref(chunk, row, context), ObjectKey(chunk, row), forbidden, span, depth, frameNs);

@@ -69,8 +69,8 @@ internal sealed class ObjectTracker : ILiveObjects
                 Alloc(chunk, r, fields, cache, named: cache != 0 && cache != _unnamedCache);
                 break;
             case EventRole.Kmalloc: Alloc(chunk, r, fields, -1, named: false); break;
-            case EventRole.KmemCacheFree: Free(chunk, r, fields, CacheFromName(chunk, fields), view); break;
-            case EventRole.Kfree: Free(chunk, r, fields, -1, view); break;
+            case EventRole.KmemCacheFree: Free(chunk, r, fields, namedCache: true, view); break;
+            case EventRole.Kfree: Free(chunk, r, fields, namedCache: false, view); break;
         }
     }
 
@@ -128,13 +128,16 @@ internal sealed class ObjectTracker : ILiveObjects
         if (_objects.Count - _live > _shared.Options.MaxFreedPointers) Sweep();
     }
 
-    void Free(EventChunk chunk, int r, in KmemFields fields, int cache, in CpuContextView view)
+    /// <param name="namedCache">kmem_cache_free: the row names the cache, needed only when the pointer is unknown
+    /// (a known object is charged to the cache it was allocated from).</param>
+    void Free(EventChunk chunk, int r, in KmemFields fields, bool namedCache, in CpuContextView view)
     {
         if (!KmemFields.TryGetValue(chunk, fields.Ptr, out long p) || p == 0) return;
         long ts = chunk.TsNs[r];
         ref var rec = ref CollectionsMarshal.GetValueRefOrNullRef(_objects, (ulong)p);
         if (Unsafe.IsNullRef(ref rec))
         {
+            int cache = namedCache ? CacheFromName(chunk, fields) : -1;
             _unknownFrees++;
             if (cache >= 0) Stat(cache).Frees++;
             if (StartsAtBoot(ts))
