@@ -23,6 +23,7 @@ public sealed class AnalysisSet
         UnsafeFrees = new UnsafeFreeAnalysis(State, rules, Locks, Lifetimes);
         Barriers = new RcuBarrierAnalysis(State);
         Observers = [State, Locks, UnsafeFrees, Barriers, Lifetimes];
+        Pipeline = new AnalysisPipeline(this);
     }
 
     public TraceState State { get; }
@@ -32,10 +33,13 @@ public sealed class AnalysisSet
     public LifetimeAnalysis Lifetimes { get; }
     /// <summary>The observers in the order the replay must call them.</summary>
     public IReadOnlyList<IReplayObserver> Observers { get; }
+    /// <summary>All <see cref="Observers"/> as one observer that calls them in order (what the replay should be given:
+    /// one interface call per event instead of five).</summary>
+    public IReplayObserver Pipeline { get; }
 
     /// <summary>A fresh set of analyses with the embedded rule table (or another one).</summary>
     public static AnalysisSet Create(RuleTable? rules = null) => new(rules ?? RuleTable.Default);
 
-    /// <summary>The observers for the replay, in call order.</summary>
-    public static IReadOnlyList<IReplayObserver> CreateAll() => Create().Observers;
+    /// <summary>The observers for the replay, in call order (every analysis behind one <see cref="Pipeline"/>).</summary>
+    public static IReadOnlyList<IReplayObserver> CreateAll() => [Create().Pipeline];
 }

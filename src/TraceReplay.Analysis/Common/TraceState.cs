@@ -24,6 +24,9 @@ public sealed class TraceState : IReplayObserver
     public NameTable Names { get; private set; } = new();
     public KernelVersion Kernel { get; private set; } = KernelVersion.Latest;
     public FieldKeys Keys { get; private set; } = null!;
+    /// <summary>Interns row text (symbols, cache and lock names) for the analyses without hashing it every time.</summary>
+    public NameCache NameCache => _nameCache ??= new NameCache(Names);
+    NameCache? _nameCache;
 
     /// <summary>Meaning of the current row (valid during the current OnEvent round).</summary>
     public RowType Row { get; private set; }
@@ -46,6 +49,7 @@ public sealed class TraceState : IReplayObserver
         Names = names;
         Kernel = KernelVersion.Parse(info.Kernel);
         Keys = new FieldKeys(names);
+        _nameCache = new NameCache(names);
         _stacks.Clear();
         _lastFunction.Clear();
         _rowTypeByEvent = [];
@@ -289,7 +293,7 @@ public sealed class TraceState : IReplayObserver
     {
         int cut = text.IndexOfAny("+. ("u8);
         if (cut >= 0) text = text[..cut];
-        return text.IsEmpty ? 0 : Names.Intern(text);
+        return text.IsEmpty ? 0 : NameCache.Id(text);
     }
 
     /// <summary>A pointer-like field as ulong (Hex/Int value, or text "0x…"/"ffff…"); false when absent or not a number.</summary>

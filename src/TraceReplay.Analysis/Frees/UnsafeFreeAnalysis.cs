@@ -27,9 +27,9 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
     readonly RuleTable _rules = rules;
     readonly LockUsageAnalysis _locks = locks;
     readonly LifetimeAnalysis _lifetimes = lifetimes;
-    readonly Dictionary<int, FreeRule[]> _rulesByOperation = new();
+    /// <summary>Rule-table operations by name id (null for other names): every kfree/kmem_cache_free row looks here.</summary>
+    OperationRules?[] _rulesByOperation = [];
     readonly List<UnsafeFree> _found = new();
-    readonly Dictionary<(int Operation, ExecContext Context), long> _checked = new();
     /// <summary>The free operation being followed per task and irq level.</summary>
     readonly Dictionary<long, ActiveOp> _active = new();
     NameTable _names = null!;
@@ -39,7 +39,35 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
 
     /// <summary>How many times each rule-table operation was seen, per context (e.g. every css_free_rwork_fn in task context).</summary>
     public IReadOnlyDictionary<(string Operation, ExecContext Context), long> Checked
-        => _checked.ToDictionary(kv => (_names[kv.Key.Operation], kv.Key.Context), kv => kv.Value);
+    {
+        get
+        {
+            var seen = new Dictionary<(string Operation, ExecContext Context), long>();
+            for (int op = 0; op < _rulesByOperation.Length; op++)
+                if (_rulesByOperation[op] is { } rules)
+                    for (int c = 0; c < rules.SeenByContext.Length; c++)
+                        if (rules.SeenByContext[c] > 0) seen[(_names[op], (ExecContext)c)] = rules.SeenByContext[c];
+            return seen;
+        }
+    }
+
+    /// <summary>The rules of one operation, the contexts each forbids as a bit mask, and how often it was seen per context.</summary>
+    sealed class OperationRules(FreeRule[] rules)
+    {
+        public readonly FreeRule[] Rules = rules;
+        public readonly int[] ForbiddenMasks = rules.Select(ForbiddenMask).ToArray();
+        public readonly bool[] IsHeldLockCheck = rules.Select(r => r.Check == FreeRule.HeldLockCheck).ToArray();
+        public readonly bool[] TakesLocks = rules.Select(r => r.Locks.Count > 0).ToArray();
+        public readonly long[] SeenByContext = new long[Enum.GetValues<ExecContext>().Length];
+
+        public static int ForbiddenMask(FreeRule rule)
+        {
+            int mask = 0;
+            foreach (var c in Enum.GetValues<ExecContext>())
+                if (rule.IsForbidden(c)) mask |= 1 << (int)c;
+            return mask;
+        }
+    }
 
     /// <summary>How the end of a followed operation is seen.</summary>
     enum Span : byte { Frame, FunctionTracer, WorkItem, SingleRow }
@@ -64,15 +92,17 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
         _info = info;
         _names = names;
         _found.Clear();
-        _checked.Clear();
         _active.Clear();
-        _rulesByOperation.Clear();
+        var byOperation = new Dictionary<int, FreeRule[]>();
         foreach (var rule in _rules.RulesFor(KernelVersion.Parse(info.Kernel)))
             foreach (var op in rule.Operations)
             {
                 int id = names.Intern(op);
-                _rulesByOperation[id] = _rulesByOperation.TryGetValue(id, out var list) ? [.. list, rule] : [rule];
+                byOperation[id] = byOperation.TryGetValue(id, out var list) ? [.. list, rule] : [rule];
             }
+        _rulesByOperation = new OperationRules?[byOperation.Count == 0 ? 0 : byOperation.Keys.Max() + 1];
+        foreach (var (id, opRules) in byOperation)
+            _rulesByOperation[id] = new OperationRules(opRules);
     }
 
     public void OnEvent(EventChunk chunk, int row, in CpuContextView context)
@@ -87,10 +117,9 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
         }
 
         int op = OperationOf(chunk, row);
-        if (op != 0 && _rulesByOperation.TryGetValue(op, out var opRules))
+        if ((uint)op < (uint)_rulesByOperation.Length && _rulesByOperation[op] is { } opRules)
         {
-            ref long seen = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_checked, (op, context.Context), out _);
-            seen++;
+            opRules.SeenByContext[(int)context.Context]++;
             if (active is null)
                 active = Start(chunk, row, context, op, opRules, level);
         }
@@ -100,7 +129,7 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
             if (_state.Row == RowType.LockAcquire)
             {
                 var name = chunk.GetText(row, _state.Keys.Name);
-                if (!name.IsEmpty) CheckAcquisition(active, _names.Intern(name), chunk, row, context);
+                if (!name.IsEmpty) CheckAcquisition(active, _state.NameCache.Id(name), chunk, row, context);
             }
             else if (_state.Row is RowType.CallEntry or RowType.CallLeaf && _locks.UsesInferredLocks)
                 foreach (int cls in _locks.ClassesTakenBy(_state.RowFunction))
@@ -177,18 +206,20 @@ public sealed class UnsafeFreeAnalysis(TraceState state, RuleTable rules, LockUs
     };
 
     /// <summary>Begins following an operation when its rule forbids the context or its locks may conflict here.</summary>
-    ActiveOp? Start(EventChunk chunk, int row, in CpuContextView context, int op, FreeRule[] opRules, long level)
+    ActiveOp? Start(EventChunk chunk, int row, in CpuContextView context, int op, OperationRules opRules, long level)
     {
         bool inIrq = context.Context is ExecContext.HardIrq or ExecContext.Nmi || _state.RowServingSoftirq;
-        foreach (var rule in opRules)
+        var rules = opRules.Rules;
+        for (int i = 0; i < rules.Length; i++)
         {
-            if (rule.Check == FreeRule.HeldLockCheck)
+            var rule = rules[i];
+            if (opRules.IsHeldLockCheck[i])
             {
                 if (CheckHeldLockFreed(chunk, row, context, rule, op) is { } held) _found.Add(held);
                 continue;
             }
-            bool forbidden = rule.IsForbidden(context.Context);
-            if (!forbidden && !(inIrq && rule.Locks.Count > 0))
+            bool forbidden = (opRules.ForbiddenMasks[i] & (1 << (int)context.Context)) != 0;
+            if (!forbidden && !(inIrq && opRules.TakesLocks[i]))
                 continue;
             var (span, depth, frameNs) = SpanOf(chunk, row, context);
             var active = new ActiveOp(rule, op, _state.Ref(chunk, row, context), ObjectKey(chunk, row), forbidden, span, depth, frameNs);

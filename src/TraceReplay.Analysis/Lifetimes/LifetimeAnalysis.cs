@@ -11,13 +11,17 @@ namespace TraceReplay.Analysis.Lifetimes;
 /// alias race (kmem_cache_create returning a cache whose kmem_cache_destroy is under way, kernel.md §2.3), and what is
 /// alive or dying at the end. memcgs are keyed by cgroup root:id (cgroup tracepoints) or by the memcg argument of
 /// kprobes; caches by pointer (kprobe arguments, kretprobe return values); objects by the kmem ptr, live ones only (memory
-/// bounded by live state). Frees of pointers not live are counted, not flagged (the trace did not start at boot;
+/// bounded by live state), in the replay's object table when it shares it (<see cref="IUsesLiveObjects"/>). Frees of pointers not live are counted, not flagged (the trace did not start at boot;
 /// bulk/sheaf allocations are untraced).
 /// </summary>
-public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IReplaySummaryContributor
+public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IReplaySummaryContributor, IUsesLiveObjects
 {
     readonly TraceState _state = state;
+    /// <summary>Live objects when no replay shares its table (<see cref="UseLiveObjects"/>), e.g. fed directly.</summary>
     readonly Dictionary<ulong, ObjectState> _objects = new();
+    /// <summary>The replay's object table: the same pointers, tracked once.</summary>
+    ILiveObjects? _replayObjects;
+    long _unknownFrees;
     readonly Dictionary<string, Lifetime> _memcgs = new(StringComparer.Ordinal);
     readonly Dictionary<string, Lifetime> _caches = new(StringComparer.Ordinal);
     readonly Dictionary<int, (string Key, long Ns)> _createInFlight = new();
@@ -38,7 +42,7 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
 
     /// <summary>Frees of pointers not live in the trace: allocated before it started, freed twice, or reused by an untraced
     /// (bulk/sheaf) allocation. Counted, not flagged.</summary>
-    public long UnknownFrees { get; private set; }
+    public long UnknownFrees => _replayObjects?.FreesNotLive ?? _unknownFrees;
     public IReadOnlyList<Anomaly> Anomalies => _anomalies;
 
     struct ObjectState
@@ -62,6 +66,9 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         public bool DestroyFreed;
     }
 
+    /// <summary>Uses the replay's object table instead of tracking kmem pointers here (called by the replay after Begin).</summary>
+    public void UseLiveObjects(ILiveObjects objects) => _replayObjects = objects;
+
     public void Begin(TraceInfo info, NameTable names)
     {
         _info = info;
@@ -75,7 +82,8 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         _aliasCandidates.Clear();
         _lastFunction.Clear();
         _anomalies.Clear();
-        UnknownFrees = 0;
+        _replayObjects = null;
+        _unknownFrees = 0;
         _kmemCacheCreate = names.Intern("kmem_cache_create");
         _kmemCacheDestroy = names.Intern("kmem_cache_destroy");
         _memcgCreate = names.Intern("mem_cgroup_create");
@@ -94,6 +102,7 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
     /// <summary>Size of a live (or recently freed) object, for the held-lock-freed check.</summary>
     public bool TryGetObjectSize(ulong ptr, out long size)
     {
+        if (_replayObjects != null) return _replayObjects.TryGetLiveSize(ptr, out size);
         if (_objects.TryGetValue(ptr, out var o)) { size = o.Size; return true; }
         size = 0;
         return false;
@@ -106,11 +115,11 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         {
             case RowType.Kmalloc:
             case RowType.KmemCacheAlloc:
-                OnAlloc(chunk, row);
+                if (_replayObjects == null) OnAlloc(chunk, row);
                 break;
             case RowType.Kfree:
             case RowType.KmemCacheFree:
-                OnFree(chunk, row, context);
+                if (_replayObjects == null) OnFree(chunk, row, context);
                 break;
             case RowType.CgroupMkdir:
                 OnMemcgCreate(CgroupKey(chunk, row), chunk.TsNs[row]);
@@ -138,11 +147,12 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         foreach (var (key, l) in _caches.OrderBy(p => p.Key, StringComparer.Ordinal))
             AddEnd("kmem_cache", key, l);
         var live = new SortedDictionary<string, (long Count, long Bytes, long FirstNs)>(StringComparer.Ordinal);
-        foreach (var o in _objects.Values)
+        var objects = _replayObjects?.Live() ?? _objects.Values.Select(o => (o.Cache, o.Size, o.AllocNs));
+        foreach (var (cacheId, size, allocNs) in objects)
         {
-            string cache = o.Cache == 0 ? "kmalloc" : _names[o.Cache];
+            string cache = cacheId == 0 ? "kmalloc" : _names[cacheId];
             var cur = live.GetValueOrDefault(cache, (0, 0, long.MaxValue));
-            live[cache] = (cur.Count + 1, cur.Bytes + Math.Max(0, o.Size), Math.Min(cur.FirstNs, o.AllocNs));
+            live[cache] = (cur.Count + 1, cur.Bytes + Math.Max(0, size), Math.Min(cur.FirstNs, allocNs));
         }
         foreach (var (cache, v) in live)
             _anomalies.Add(new Anomaly(AnomalyKind.ObjectsAliveAtEnd, "object", cache, -1, -1,
@@ -197,7 +207,7 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         if (!TraceState.TryGetAddress(chunk, row, _state.Keys.Ptr, out ulong ptr) || ptr == 0) return;
         long size = chunk.TryGetValue(row, _state.Keys.BytesAlloc, out long b) ? b : 0;
         var name = chunk.GetText(row, _state.Keys.Name);
-        _objects[ptr] = new ObjectState { Size = size, AllocNs = chunk.TsNs[row], Cache = name.IsEmpty ? 0 : _names.Intern(name) };
+        _objects[ptr] = new ObjectState { Size = size, AllocNs = chunk.TsNs[row], Cache = name.IsEmpty ? 0 : _state.NameCache.Id(name) };
     }
 
     void OnFree(EventChunk chunk, int row, in CpuContextView context)
@@ -207,7 +217,7 @@ public sealed class LifetimeAnalysis(TraceState state) : IReplayObserver, IRepla
         // pointers twice with no kmem event between because bulk and sheaf allocations are untraced, so without an
         // independent witness (kprobe, KASAN) a refree proves an untraced allocation, not a double free.
         if (!_objects.Remove(ptr))
-            UnknownFrees++;
+            _unknownFrees++;
     }
 
     // ---------------------------------------------------------------- memcgs

@@ -146,7 +146,7 @@ public sealed class LockUsageAnalysis(TraceState state, RuleTable rules) : IRepl
     int ClassName(EventChunk chunk, int row)
     {
         var name = chunk.GetText(row, _state.Keys.Name);
-        return name.IsEmpty ? 0 : _names.Intern(name);
+        return name.IsEmpty ? 0 : _state.NameCache.Id(name);
     }
 
     ulong LockdepAddr(EventChunk chunk, int row)

@@ -28,7 +28,7 @@ internal sealed class EventIds
         Work = names.Intern("work"); Function = names.Intern("function"); Workqueue = names.Intern("workqueue");
         Vec = names.Intern("vec"); Name = names.Intern("name");
         NextPid = names.Intern("next_pid"); NextComm = names.Intern("next_comm");
-        Func = names.Intern("func"); Ip = names.Intern("ip"); ProbeFunc = names.Intern("probe_func");
+        Func = names.Intern("func"); Ip = names.Intern("ip"); ProbeFunc = names.Intern("probe_func"); ProbeIp = names.Intern("probe_ip");
         Root = names.Intern("root"); Id = names.Intern("id"); Path = names.Intern("path");
         Pid = names.Intern("pid"); Comm = names.Intern("comm"); ChildPid = names.Intern("child_pid"); ChildComm = names.Intern("child_comm");
         Ptr = names.Intern("ptr"); BytesAlloc = names.Intern("bytes_alloc"); CallSite = names.Intern("call_site");
@@ -37,7 +37,7 @@ internal sealed class EventIds
         Count = names.Intern("count");
     }
 
-    public readonly int Work, Function, Workqueue, Vec, Name, NextPid, NextComm, Func, Ip, ProbeFunc,
+    public readonly int Work, Function, Workqueue, Vec, Name, NextPid, NextComm, Func, Ip, ProbeFunc, ProbeIp,
         Root, Id, Path, Pid, Comm, ChildPid, ChildComm, Ptr, BytesAlloc, CallSite, StackField, Unknown, Count;
 
     public EventRole Role(int eventId)

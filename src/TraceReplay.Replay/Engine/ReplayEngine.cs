@@ -77,6 +77,8 @@ public sealed class ReplayEngine : IEventSink
         _objects = new ObjectTracker(_shared, _lifetimes);
         _observerArray = _observers.ToArray();
         foreach (var o in _observerArray) o.Begin(info, names);
+        foreach (var o in _observerArray)
+            if (o is IUsesLiveObjects user) user.UseLiveObjects(_objects);
         int cpus = _options.Cpus ?? info.Cpus;
         _cpus = new CpuState[Math.Max(cpus, 1)];
         for (int i = 0; i < _cpus.Length; i++) _cpus[i] = new CpuState(i);
@@ -220,14 +222,17 @@ public sealed class ReplayEngine : IEventSink
             case EventRole.ProcessFork or EventRole.ProcessExit or EventRole.ProcessFree:
                 _tasks.OnEvent(chunk, r, role, view);
                 break;
-            case EventRole.KmemCacheAlloc or EventRole.KmemCacheFree or EventRole.Kmalloc or EventRole.Kfree:
-                _objects.OnEvent(chunk, r, role, view);
-                _cgroups.OnEvent(chunk, r, role, view);
-                break;
         }
         var observers = _observerArray;
         for (int i = 0; i < observers.Length; i++)
             observers[i].OnEvent(chunk, r, view);
+        if (role is EventRole.KmemCacheAlloc or EventRole.KmemCacheFree or EventRole.Kmalloc or EventRole.Kfree)
+        {
+            // After the observers: while they look at a free, the object table still holds the object it frees.
+            var fields = KmemFields.Of(chunk, r, _ids);
+            _objects.OnKmem(chunk, r, role, fields, view);
+            _cgroups.OnKmem(chunk, r, role, fields, view);
+        }
     }
 
     CpuState Cpu(int cpuNo)
@@ -244,7 +249,7 @@ public sealed class ReplayEngine : IEventSink
     int InternText(EventChunk chunk, int r, int key)
     {
         int f = chunk.FindField(r, key);
-        return f < 0 ? 0 : _shared!.Names.Intern(chunk.FieldText(f));
+        return f < 0 ? 0 : _shared!.NameCache.Id(chunk.FieldText(f));
     }
 
     // ---- task ---------------------------------------------------------------------------------------------------

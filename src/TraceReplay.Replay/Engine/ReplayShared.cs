@@ -14,6 +14,7 @@ internal sealed class ReplayShared
         Names = names;
         Options = options;
         Ids = new EventIds(names);
+        NameCache = new NameCache(names);
         _flush = flush;
     }
 
@@ -23,6 +24,8 @@ internal sealed class ReplayShared
     public NameTable Names { get; }
     public ReplayOptions Options { get; }
     public EventIds Ids { get; }
+    /// <summary>Interns field text on the hot paths (cache names, work functions) without hashing it every time.</summary>
+    public NameCache NameCache { get; }
     public SummaryCounts Summary { get; } = new();
     public long FirstNs { get; set; } = long.MaxValue;
     public long LastNs { get; set; } = long.MinValue;

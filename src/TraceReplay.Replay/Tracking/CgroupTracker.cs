@@ -86,8 +86,20 @@ internal sealed class CgroupTracker
             case EventRole.WorkStart: Start(chunk, r, view); break;
             case EventRole.WorkEnd: EndWork(chunk, r, view); break;
             case EventRole.Function or EventRole.GraphEntry or EventRole.Kprobe: Function(chunk, r, view); break;
-            case EventRole.KmemCacheFree or EventRole.Kfree or EventRole.Stack: Evidence(chunk, r, view); break;
-            case EventRole.KmemCacheAlloc or EventRole.Kmalloc: Alloc(chunk, r, view); break;
+            case EventRole.Stack:
+                Evidence(chunk.GetText(r, chunk.Kind[r] == EventKind.Stack ? _shared.Ids.StackField : _shared.Ids.CallSite), view);
+                break;
+        }
+    }
+
+    public void OnKmem(EventChunk chunk, int r, EventRole role, in KmemFields fields, in CpuContextView view)
+    {
+        switch (role)
+        {
+            case EventRole.KmemCacheFree or EventRole.Kfree:
+                if (view.WorkStruct != 0) Evidence(KmemFields.Text(chunk, fields.CallSite), view);
+                break;
+            case EventRole.KmemCacheAlloc or EventRole.Kmalloc: Alloc(chunk, fields, view); break;
         }
     }
 
@@ -200,10 +212,10 @@ internal sealed class CgroupTracker
             foreach (var s in own) lt.AddStage(s);
     }
 
-    void Alloc(EventChunk chunk, int r, in CpuContextView view)
+    void Alloc(EventChunk chunk, in KmemFields fields, in CpuContextView view)
     {
-        if (!chunk.TryGetValue(r, _shared.Ids.Ptr, out long p) || !ReplayShared.IsRawKernelPointer((ulong)p)) return;
-        var site = chunk.GetText(r, _shared.Ids.CallSite);
+        if (!KmemFields.TryGetValue(chunk, fields.Ptr, out long p) || !ReplayShared.IsRawKernelPointer((ulong)p)) return;
+        var site = KmemFields.Text(chunk, fields.CallSite);
         if (site.StartsWith("cgroup_mkdir+"u8))
             _cgroupAllocByPid[view.Pid] = (ulong)p;
         else if ((site.StartsWith("mem_cgroup_css_alloc+"u8) || site.StartsWith("mem_cgroup_alloc+"u8))
@@ -396,11 +408,11 @@ internal sealed class CgroupTracker
 
     // ---- memcg evidence and function rows ----------------------------------------------------------------------
 
-    void Evidence(EventChunk chunk, int r, in CpuContextView view)
+    /// <summary>A stack or call site inside a css free work that frees memcg structures marks that css a memcg.</summary>
+    void Evidence(ReadOnlySpan<byte> text, in CpuContextView view)
     {
         if (view.WorkStruct == 0 || !_byWork.TryGetValue(view.WorkStruct, out var css) || css.IsSelf || css.MemcgEvidence) return;
         if (view.WorkFunction != _cssFreeRwork && view.WorkFunction != _cssFreeWork) return;
-        var text = chunk.Kind[r] == EventKind.Stack ? chunk.GetText(r, _shared.Ids.StackField) : chunk.GetText(r, _shared.Ids.CallSite);
         if (IsMemcgFunctionText(text))
         {
             css.MemcgEvidence = true;
@@ -417,7 +429,7 @@ internal sealed class CgroupTracker
         var fn = FunctionName.Of(chunk, r, _shared.Ids);
         if (fn.IsEmpty || (fn.IndexOf("mem_cgroup"u8) < 0 && !fn.SequenceEqual("free_work"u8) && !fn.SequenceEqual("free_rcu"u8))) return;
         long ts = chunk.TsNs[r];
-        int fnId = _shared.Names.Intern(fn);
+        int fnId = _shared.NameCache.Id(fn);
         if (fn.SequenceEqual("mem_cgroup_create"u8) || fn.SequenceEqual("mem_cgroup_css_alloc"u8))
         {
             var css = NewCss(0, ts);
@@ -494,7 +506,7 @@ internal sealed class CgroupTracker
     int FieldId(EventChunk chunk, int r, int key)
     {
         int f = chunk.FindField(r, key);
-        return f < 0 ? 0 : _shared.Names.Intern(chunk.FieldText(f));
+        return f < 0 ? 0 : _shared.NameCache.Id(chunk.FieldText(f));
     }
 
     // ---- end -----------------------------------------------------------------------------------------------------

@@ -14,13 +14,15 @@ namespace TraceReplay.Replay.Tracking;
 /// trace began at boot) become lifetime rows, so memory follows the live object count, not the trace length.
 /// Cache create/alias/destroy/release come from function tracer, function_graph and kprobe rows.
 /// </summary>
-internal sealed class ObjectTracker
+internal sealed class ObjectTracker : ILiveObjects
 {
     struct ObjectRec
     {
         public int Cache;
-        public int Bytes;
         public bool Live;
+        /// <summary>Allocated by kmem_cache_alloc with a non-empty name= (the name the analyses report).</summary>
+        public bool Named;
+        public long Bytes;
         public long AllocNs;
         public long FreedNs;
     }
@@ -35,6 +37,8 @@ internal sealed class ObjectTracker
     readonly LifetimeTable _table;
     readonly Dictionary<ulong, ObjectRec> _objects = new();
     readonly Dictionary<int, CacheStat> _caches = new();
+    /// <summary>The same stats indexed by cache name id: every kmem event looks its cache up.</summary>
+    CacheStat?[] _statById = [];
     readonly Dictionary<long, int> _kmallocCacheIds = new();
     readonly List<Lifetime> _cacheLifetimes = new();
     readonly int _unnamedCache, _kfreeUnknownCache;
@@ -52,21 +56,26 @@ internal sealed class ObjectTracker
 
     public void OnEvent(EventChunk chunk, int r, EventRole role, in CpuContextView view)
     {
+        if (role is EventRole.Function or EventRole.GraphEntry or EventRole.Kprobe)
+            CacheFunction(chunk, r, view);
+    }
+
+    public void OnKmem(EventChunk chunk, int r, EventRole role, in KmemFields fields, in CpuContextView view)
+    {
         switch (role)
         {
-            case EventRole.KmemCacheAlloc: Alloc(chunk, r, CacheFromName(chunk, r)); break;
-            case EventRole.Kmalloc: Alloc(chunk, r, -1); break;
-            case EventRole.KmemCacheFree: Free(chunk, r, CacheFromName(chunk, r), view); break;
-            case EventRole.Kfree: Free(chunk, r, -1, view); break;
-            case EventRole.Function or EventRole.GraphEntry or EventRole.Kprobe: CacheFunction(chunk, r, view); break;
+            case EventRole.KmemCacheAlloc:
+                int cache = CacheFromName(chunk, fields);
+                Alloc(chunk, r, fields, cache, named: cache != 0 && cache != _unnamedCache);
+                break;
+            case EventRole.Kmalloc: Alloc(chunk, r, fields, -1, named: false); break;
+            case EventRole.KmemCacheFree: Free(chunk, r, fields, namedCache: true, view); break;
+            case EventRole.Kfree: Free(chunk, r, fields, namedCache: false, view); break;
         }
     }
 
-    int CacheFromName(EventChunk chunk, int r)
-    {
-        int f = chunk.FindField(r, _shared.Ids.Name);
-        return f < 0 ? _unnamedCache : _shared.Names.Intern(chunk.FieldText(f));
-    }
+    int CacheFromName(EventChunk chunk, in KmemFields fields)
+        => fields.Name < 0 ? _unnamedCache : _shared.NameCache.Id(chunk.FieldText(fields.Name));
 
     int KmallocCache(long bytes)
     {
@@ -80,15 +89,23 @@ internal sealed class ObjectTracker
 
     CacheStat Stat(int cache)
     {
+        var byId = _statById;
+        if ((uint)cache < (uint)byId.Length && byId[cache] is { } s) return s;
+        return AddStat(cache);
+    }
+
+    CacheStat AddStat(int cache)
+    {
         if (!_caches.TryGetValue(cache, out var s)) _caches[cache] = s = new CacheStat();
+        if (cache >= _statById.Length) Array.Resize(ref _statById, Math.Max(cache + 1, _statById.Length * 2));
+        _statById[cache] = s;
         return s;
     }
 
-    void Alloc(EventChunk chunk, int r, int cache)
+    void Alloc(EventChunk chunk, int r, in KmemFields fields, int cache, bool named)
     {
-        var ids = _shared.Ids;
-        if (!chunk.TryGetValue(r, ids.Ptr, out long p) || p == 0) return;
-        chunk.TryGetValue(r, ids.BytesAlloc, out long bytes);
+        if (!KmemFields.TryGetValue(chunk, fields.Ptr, out long p) || p == 0) return;
+        KmemFields.TryGetValue(chunk, fields.BytesAlloc, out long bytes);
         if (cache < 0) cache = KmallocCache(bytes);
         var stat = Stat(cache);
         stat.Allocs++;
@@ -98,11 +115,12 @@ internal sealed class ObjectTracker
             // Allocated again without a free we saw: the free was lost or not traced; drop the old one from live.
             var old = Stat(rec.Cache);
             old.Live--;
-            old.LiveBytes -= rec.Bytes;
+            old.LiveBytes -= (int)rec.Bytes;
         }
         else _live++;
         rec.Cache = cache;
-        rec.Bytes = (int)bytes;
+        rec.Bytes = bytes;
+        rec.Named = named;
         rec.Live = true;
         rec.AllocNs = chunk.TsNs[r];
         stat.Live++;
@@ -110,13 +128,16 @@ internal sealed class ObjectTracker
         if (_objects.Count - _live > _shared.Options.MaxFreedPointers) Sweep();
     }
 
-    void Free(EventChunk chunk, int r, int cache, in CpuContextView view)
+    /// <param name="namedCache">kmem_cache_free: the row names the cache, needed only when the pointer is unknown
+    /// (a known object is charged to the cache it was allocated from).</param>
+    void Free(EventChunk chunk, int r, in KmemFields fields, bool namedCache, in CpuContextView view)
     {
-        if (!chunk.TryGetValue(r, _shared.Ids.Ptr, out long p) || p == 0) return;
+        if (!KmemFields.TryGetValue(chunk, fields.Ptr, out long p) || p == 0) return;
         long ts = chunk.TsNs[r];
         ref var rec = ref CollectionsMarshal.GetValueRefOrNullRef(_objects, (ulong)p);
         if (Unsafe.IsNullRef(ref rec))
         {
+            int cache = namedCache ? CacheFromName(chunk, fields) : -1;
             _unknownFrees++;
             if (cache >= 0) Stat(cache).Frees++;
             if (StartsAtBoot(ts))
@@ -134,10 +155,26 @@ internal sealed class ObjectTracker
         var stat = Stat(rec.Cache);
         stat.Frees++;
         stat.Live--;
-        stat.LiveBytes -= rec.Bytes;
+        stat.LiveBytes -= (int)rec.Bytes;
         rec.Live = false;
         rec.FreedNs = ts;
         _live--;
+    }
+
+    public bool TryGetLiveSize(ulong ptr, out long bytes)
+    {
+        ref var rec = ref CollectionsMarshal.GetValueRefOrNullRef(_objects, ptr);
+        if (!Unsafe.IsNullRef(ref rec) && rec.Live) { bytes = rec.Bytes; return true; }
+        bytes = 0;
+        return false;
+    }
+
+    public long FreesNotLive => _unknownFrees + _doubleFrees;
+
+    public IEnumerable<(int Cache, long Bytes, long AllocNs)> Live()
+    {
+        foreach (var kv in _objects)
+            if (kv.Value.Live) yield return (kv.Value.Named ? kv.Value.Cache : 0, kv.Value.Bytes, kv.Value.AllocNs);
     }
 
     bool StartsAtBoot(long ts)
@@ -187,7 +224,7 @@ internal sealed class ObjectTracker
         if (stage == null) return;
         long ts = chunk.TsNs[r];
         string? key = CacheKey(chunk, r);
-        int fnId = _shared.Names.Intern(fn);
+        int fnId = _shared.NameCache.Id(fn);
         var s = new Stage(stage, ts, view.Cpu, view.Context, view.Pid, view.Comm, fnId, 0);
         Lifetime? lt = key == null ? null : _cacheLifetimes.Find(l => l.Key == key && l.FreedNs < 0);
         switch (stage)
@@ -228,7 +265,7 @@ internal sealed class ObjectTracker
         for (int f = chunk.FieldStart[r]; f < end; f++)
         {
             int key = chunk.FieldKey[f];
-            if (key == ids.ProbeFunc || key == _shared.Names.Intern("probe_ip")) continue;
+            if (key == ids.ProbeFunc || key == ids.ProbeIp) continue;
             var text = chunk.FieldText(f);
             if (text.Length >= 2 && text[0] == (byte)'"')
                 return System.Text.Encoding.UTF8.GetString(text[1..^1]);

@@ -27,7 +27,7 @@ internal sealed class TaskTracker
         if (!chunk.TryGetValue(r, fork ? ids.ChildPid : ids.Pid, out long pidValue)) return;
         int pid = (int)pidValue;
         int commField = chunk.FindField(r, fork ? ids.ChildComm : ids.Comm);
-        int comm = commField < 0 ? 0 : _shared.Names.Intern(chunk.FieldText(commField));
+        int comm = commField < 0 ? 0 : _shared.NameCache.Id(chunk.FieldText(commField));
         var stage = new Stage(fork ? "fork" : role == EventRole.ProcessExit ? "exit" : "free", ts, view.Cpu, view.Context, view.Pid, view.Comm, view.RcuCallbackFunction, 0);
 
         if (fork)

@@ -128,7 +128,7 @@ internal sealed class WorkItemTracker
     int Intern(EventChunk chunk, int r, int key)
     {
         int f = chunk.FindField(r, key);
-        return f < 0 ? 0 : _shared.Names.Intern(chunk.FieldText(f));
+        return f < 0 ? 0 : _shared.NameCache.Id(chunk.FieldText(f));
     }
 
     void Write(WorkRec rec, long endNs)
