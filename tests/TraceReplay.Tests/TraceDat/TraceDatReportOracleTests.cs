@@ -44,21 +44,45 @@ public class TraceDatReportOracleTests
             return;
         }
         string path = TraceDatFixtures.DatPath(fixture);
+        var (actual, reader, _) = TraceDatFixtures.Render(path, mode);
+        using (reader)
+        {
+            // trace-cmd 3.1.6 itself now and then prints a -t timestamp without its dot (about 1 run in 30 on the
+            // trappy file): a mismatch is only ours if a second and third run of trace-cmd agree with the first.
+            Exception? last = null;
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                var expected = await RunReport(traceCmd, path, mode);
+                try
+                {
+                    AssertSameLines(expected, actual);
+                    return;
+                }
+                catch (Xunit.Sdk.XunitException e)
+                {
+                    last = e;
+                }
+            }
+            throw last!;
+        }
+    }
+
+    /// <summary>`trace-cmd report [mode] FILE`, its stdout lines (exit code checked).</summary>
+    internal static async Task<List<string>> RunReport(string traceCmd, string path, string mode)
+    {
         var psi = new ProcessStartInfo(traceCmd) { RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = new UTF8Encoding(false) };
         psi.ArgumentList.Add("report");
         if (mode.Length > 0) psi.ArgumentList.Add(mode);
         psi.ArgumentList.Add(path);
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
-        var expected = new List<string>();
+        var lines = new List<string>();
         while (await p.StandardOutput.ReadLineAsync() is { } line)
-            expected.Add(line);
+            lines.Add(line);
         await p.WaitForExitAsync();
         await stderr;
         Assert.Equal(0, p.ExitCode);
-        var (actual, reader, _) = TraceDatFixtures.Render(path, mode);
-        using (reader)
-            AssertSameLines(expected, actual);
+        return lines;
     }
 
     /// <summary>
@@ -67,7 +91,7 @@ public class TraceDatReportOracleTests
     /// and common_flags only take values that render identically (0x00 0x01 0x09 0x10 0x11 0x24 0x25 0x2d 0x34 0x35).
     /// Our Flags text follows trace-cmd -l; the decoded NeedResched/Context columns follow the kernel (see LatencyColumns test).
     /// </summary>
-    static void AssertSameLines(List<string> expected, List<string> actual)
+    internal static void AssertSameLines(List<string> expected, List<string> actual)
     {
         var diffs = new List<string>();
         int n = Math.Max(expected.Count, actual.Count);
@@ -81,7 +105,7 @@ public class TraceDatReportOracleTests
         Assert.True(diffs.Count == 0, $"{expected.Count} expected lines, {actual.Count} ours\n" + string.Join("\n", diffs));
     }
 
-    static string? FindOnPath(string exe)
+    internal static string? FindOnPath(string exe)
     {
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
