@@ -73,6 +73,20 @@ public sealed partial class FtraceTextReader
     /// </summary>
     void ParseKeyValues(EventChunk chunk, int row, ReadOnlySpan<byte> p, int baseOffset)
     {
+        var template = TemplateOf(chunk.Event[row]);
+        if (template.Count > 0 && TryParseWithTemplate(chunk, row, p, baseOffset, template))
+            return;
+        template.Count = 0;
+        _recording = template;
+        _recordingUsable = true;
+        ParseKeyValuesGeneral(chunk, row, p, baseOffset);
+        if (!_recordingUsable)
+            template.Count = 0;
+        _recording = null;
+    }
+
+    void ParseKeyValuesGeneral(EventChunk chunk, int row, ReadOnlySpan<byte> p, int baseOffset)
+    {
         // Visits only the spaces and '=' signs (found 32 bytes at a time), not every byte. A field is emitted when
         // the next token holding '=' (or the end) is reached.
         var kv = new KeyValueState { KeyStart = -1 };
@@ -165,7 +179,10 @@ public sealed partial class FtraceTextReader
             valueEnd--;
         var keyText = p[keyStart..keyEnd];
         int key = _intern.Intern(keyText);
-        AddTypedField(chunk, row, key, p[valueStart..valueEnd], baseOffset + valueStart, IsPointerKey(key, keyText));
+        bool pointer = IsPointerKey(key, keyText);
+        if (_recording is not null)
+            RecordTemplateKey(keyText, key, pointer, bracketed);
+        AddTypedField(chunk, row, key, p[valueStart..valueEnd], baseOffset + valueStart, pointer);
     }
 
     /// <summary>Per key id: 0 not yet classified, 1 ordinary, 2 pointer (%p printed without 0x, maybe all digits).</summary>
