@@ -160,6 +160,13 @@ public sealed class EventChunk
         FieldCount[row]++;
     }
 
+    /// <summary>Makes room for <paramref name="extra"/> more fields, for readers that fill the field columns directly.</summary>
+    public void EnsureFieldCapacity(int extra)
+    {
+        while (FieldTotal + extra > FieldKey.Length)
+            GrowFields();
+    }
+
     /// <summary>Adds a text field whose bytes are copied into the arena (values not inside the payload).</summary>
     public void AddTextField(int row, int key, ReadOnlySpan<byte> utf8)
     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using TraceReplay.Core.Events;
 
@@ -52,8 +53,15 @@ public sealed partial class FtraceTextReader
         // vector loads below read up to 32 bytes past the payload, inside the arena
         if (baseOffset + n + 32 > arena.Length)
             return false;
-        int savedTotal = chunk.FieldTotal;
-        int savedCount = chunk.FieldCount[row];
+        // fields are written past FieldTotal and published only when the whole payload matched
+        chunk.EnsureFieldCapacity(template.Count);
+        int first = chunk.FieldTotal;
+        int f = first;
+        int[] fieldKeys = chunk.FieldKey;
+        FieldType[] fieldTypes = chunk.FieldTypes;
+        long[] fieldValues = chunk.FieldValue;
+        int[] fieldTextStarts = chunk.FieldTextStart;
+        int[] fieldTextLengths = chunk.FieldTextLength;
         int pos = SkipSeparators(p, 0);
         var keys = template.Keys;
         for (int k = 0; k < template.Count && pos < n; k++)
@@ -62,16 +70,36 @@ public sealed partial class FtraceTextReader
             var head = Vector128.Create((ReadOnlySpan<byte>)arena.AsSpan(baseOffset + pos, 16));
             int valueStart = pos + key.Length + 1;
             if ((head & key.Mask) != key.KeyEquals || valueStart > n)
-                break;
-            int valueEnd = NextSeparator(arena, baseOffset, valueStart, n);
-            AddTypedField(chunk, row, key.Id, p[valueStart..valueEnd], baseOffset + valueStart, key.Pointer);
+                return false;
+            int valueEnd = ValueEnd(arena, baseOffset, valueStart, n, out bool allDigits);
+            var value = p[valueStart..valueEnd];
+            FieldType type;
+            long v;
+            if (allDigits && !key.Pointer && value.Length is > 0 and <= 18)
+            {
+                // what ClassifyValue finds for a plain decimal, without re-checking the digits
+                type = FieldType.Int;
+                v = 0;
+                foreach (byte b in value)
+                    v = v * 10 + (b - '0');
+            }
+            else
+            {
+                type = ClassifyValue(value, key.Pointer, out v);
+            }
+            fieldKeys[f] = key.Id;
+            fieldTypes[f] = type;
+            fieldValues[f] = v;
+            fieldTextStarts[f] = baseOffset + valueStart;
+            fieldTextLengths[f] = value.Length;
+            f++;
             pos = SkipSeparators(p, valueEnd);
         }
-        if (pos == n)
-            return true;
-        chunk.FieldTotal = savedTotal;
-        chunk.FieldCount[row] = savedCount;
-        return false;
+        if (pos != n)
+            return false;
+        chunk.FieldTotal = f;
+        chunk.FieldCount[row] += f - first;
+        return true;
     }
 
     static int SkipSeparators(ReadOnlySpan<byte> p, int i)
@@ -80,9 +108,28 @@ public sealed partial class FtraceTextReader
         return i;
     }
 
-    /// <summary>First ' ' or '\n' at or after <paramref name="from"/>, or <paramref name="n"/>; the arena has 32 bytes past n.</summary>
-    static int NextSeparator(byte[] arena, int baseOffset, int from, int n)
+    /// <summary>
+    /// First ' ' or '\n' at or after <paramref name="from"/>, or <paramref name="n"/>; the arena has 32 bytes past n.
+    /// <paramref name="allDigits"/> tells whether every byte before it is a decimal digit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int ValueEnd(byte[] arena, int baseOffset, int from, int n, out bool allDigits)
     {
+        var v = Vector256.Create((ReadOnlySpan<byte>)arena.AsSpan(baseOffset + from, 32));
+        uint separators = (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'\n')))
+            .ExtractMostSignificantBits();
+        if (separators == 0 || from + 32 > n)
+            return LongValueEnd(arena, baseOffset, from, n, out allDigits);
+        // most values are shorter than one vector
+        int length = BitOperations.TrailingZeroCount(separators);
+        uint nonDigits = Vector256.GreaterThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9)).ExtractMostSignificantBits();
+        allDigits = (nonDigits & ((1u << length) - 1)) == 0;
+        return from + length;
+    }
+
+    static int LongValueEnd(byte[] arena, int baseOffset, int from, int n, out bool allDigits)
+    {
+        allDigits = false; // the caller classifies the value in full
         for (int i = from; i < n; i += 32)
         {
             var v = Vector256.Create((ReadOnlySpan<byte>)arena.AsSpan(baseOffset + i, 32));
