@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using TraceReplay.Core.Events;
 
 namespace TraceReplay.Ingest.Ftrace;
@@ -244,25 +245,24 @@ public sealed partial class FtraceTextReader
     /// <summary>"12300.846672" (µs), "12300.846671767" (ns) or "30057012021685" (counter/raw clock).</summary>
     static bool TryParseTimestamp(ReadOnlySpan<byte> s, out long ns, out bool counter)
     {
+        // one pass: whole digits up to the first '.', then the fraction
         ns = 0;
         counter = false;
-        int dot = s.IndexOf((byte)'.');
-        var whole = dot < 0 ? s : s[..dot];
-        if (whole.Length == 0 || whole.Length > 18)
-            return false;
+        int i = 0;
         long sec = 0;
-        foreach (byte b in whole)
-        {
-            if ((uint)(b - '0') > 9) return false;
-            sec = sec * 10 + (b - '0');
-        }
-        if (dot < 0)
+        while (i < s.Length && (uint)(s[i] - '0') <= 9)
+            sec = sec * 10 + (s[i++] - '0');
+        if (i == 0 || i > 18)
+            return false;
+        if (i == s.Length)
         {
             counter = true;
             ns = sec;
             return true;
         }
-        var frac = s[(dot + 1)..];
+        if (s[i] != '.')
+            return false;
+        var frac = s[(i + 1)..];
         if (frac.Length == 0 || frac.Length > 9 || sec > 9_000_000_000L)
             return false;
         long f = 0;
@@ -300,7 +300,11 @@ public sealed partial class FtraceTextReader
 
     void AddEventRow(EventChunk chunk, ReadOnlySpan<byte> line, ref LinePrefix p, long lineNumber, long offset)
     {
-        int row = StartRow(chunk, lineNumber, offset);
+        // every column is set below or by FillBody (Event, Kind, payload), so the row skips AddRow's resets
+        int row = chunk.AddRowUnset();
+        chunk.Seq[row] = _seq++;
+        chunk.Line[row] = lineNumber;
+        chunk.ByteOffset[row] = offset;
         chunk.TsNs[row] = p.Ts;
         _lastTs = p.Ts;
         chunk.Cpu[row] = p.Cpu;
@@ -328,6 +332,14 @@ public sealed partial class FtraceTextReader
             chunk.PreemptDepth[row] = _lastPreemptDepth;
             chunk.MigrateDisable[row] = _lastMigrateDisable;
         }
+        else
+        {
+            chunk.Flags[row] = 0;
+            chunk.Context[row] = ContextBits.None;
+            chunk.NeedResched[row] = 0;
+            chunk.PreemptDepth[row] = -1;
+            chunk.MigrateDisable[row] = -1;
+        }
         NoteVariant(ref p);
         FillBody(chunk, row, line[p.RestStart..]);
     }
@@ -345,10 +357,10 @@ public sealed partial class FtraceTextReader
     {
         if (token.Length is < 4 or > 7)
             return 0;
-        ulong v = (ulong)token.Length << 56;
-        for (int i = 0; i < token.Length; i++)
-            v |= (ulong)token[i] << (8 * i);
-        return v;
+        // byte i at bits 8i: the first four and the last four bytes overlap on the same values
+        uint head = BinaryPrimitives.ReadUInt32LittleEndian(token);
+        uint tail = BinaryPrimitives.ReadUInt32LittleEndian(token[^4..]);
+        return ((ulong)token.Length << 56) | head | ((ulong)tail << (8 * (token.Length - 4)));
     }
 
     /// <summary>5-column flags carry migrate-disable unless the header said the trace is from the 4-column era.</summary>
