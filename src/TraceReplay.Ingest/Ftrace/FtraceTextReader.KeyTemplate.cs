@@ -83,6 +83,12 @@ public sealed partial class FtraceTextReader
                 foreach (byte b in value)
                     v = v * 10 + (b - '0');
             }
+            else if (!key.Pointer && value.Length is > 0 and not (8 or 16) && (uint)(value[0] - '0') > 9 && value[0] != '-')
+            {
+                // ClassifyValue's answer for a word that is neither a number, "0x…" nor a bare %p-width hex
+                type = FieldType.Text;
+                v = 0;
+            }
             else
             {
                 type = ClassifyValue(value, key.Pointer, out v);

@@ -105,29 +105,71 @@ public sealed partial class FtraceTextReader
     bool TryParseFlagsAndTs(ReadOnlySpan<byte> line, int i, ref LinePrefix p)
     {
         while (i < line.Length && line[i] == ' ') i++;
-        int tokenEnd = TokenEnd(line, i);
-        var token = line[i..tokenEnd];
         p.FlagsStart = p.FlagsLength = 0;
-        if (token.Length == 0)
-            return false;
-        if (token[^1] != ':')
+        int afterTs = ParseTimestampToken(line, i, out p.Ts, out p.CounterTs);
+        if (afterTs < 0)
         {
+            int tokenEnd = TokenEnd(line, i);
+            var token = line[i..tokenEnd];
+            // a token ending in ':' is a timestamp that did not parse; anything else must be the flags
+            if (token.Length == 0 || token[^1] == ':')
+                return false;
             if (!IsLastFlags(token) && !FtraceFlags.IsFlagsToken(token))
                 return false;
             p.FlagsStart = i;
             p.FlagsLength = token.Length;
             i = tokenEnd;
             while (i < line.Length && line[i] == ' ') i++;
-            tokenEnd = TokenEnd(line, i);
-            token = line[i..tokenEnd];
-            if (token.Length < 2 || token[^1] != ':')
+            afterTs = ParseTimestampToken(line, i, out p.Ts, out p.CounterTs);
+            if (afterTs < 0)
                 return false;
         }
-        if (!TryParseTimestamp(token[..^1], out p.Ts, out p.CounterTs))
-            return false;
         p.LatencyTs = false;
-        p.RestStart = SkipTsDiffAndSpace(line, tokenEnd);
+        p.RestStart = SkipTsDiffAndSpace(line, afterTs);
         return true;
+    }
+
+    /// <summary>
+    /// The token at <paramref name="i"/> read as a timestamp and its ':' in one pass (what TokenEnd then
+    /// TryParseTimestamp accept): returns the index after the ':' (a space or the end), or -1.
+    /// </summary>
+    static int ParseTimestampToken(ReadOnlySpan<byte> line, int i, out long ns, out bool counter)
+    {
+        ns = 0;
+        counter = false;
+        int start = i;
+        long sec = 0;
+        while (i < line.Length && (uint)(line[i] - '0') <= 9)
+            sec = sec * 10 + (line[i++] - '0');
+        if (i == start || i - start > 18 || i >= line.Length)
+            return -1;
+        long value;
+        bool isCounter = line[i] == ':';
+        if (isCounter)
+        {
+            value = sec;
+        }
+        else
+        {
+            if (line[i] != '.' || sec > 9_000_000_000L)
+                return -1;
+            int fracStart = ++i;
+            long f = 0;
+            while (i < line.Length && (uint)(line[i] - '0') <= 9)
+                f = f * 10 + (line[i++] - '0');
+            int digits = i - fracStart;
+            if (digits == 0 || digits > 9 || i >= line.Length || line[i] != ':')
+                return -1;
+            for (int k = digits; k < 9; k++)
+                f *= 10;
+            value = sec * 1_000_000_000L + f;
+        }
+        i++; // the ':'
+        if (i < line.Length && line[i] != ' ')
+            return -1;
+        ns = value;
+        counter = isCounter;
+        return i;
     }
 
     /// <summary>After "ts:": the spaces, and trace-cmd --ts-diff's "(+N)" column when present.</summary>
