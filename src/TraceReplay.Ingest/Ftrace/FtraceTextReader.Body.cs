@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using TraceReplay.Core.Events;
@@ -89,6 +90,7 @@ public sealed partial class FtraceTextReader
         _keyArgs = Names.Intern("args");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void FillBody(EventChunk chunk, int row, ReadOnlySpan<byte> rest)
     {
         // "name:" — up to the first ':' with no space or '(' before it, followed by a space or the end
