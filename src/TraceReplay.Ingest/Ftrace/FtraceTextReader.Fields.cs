@@ -80,12 +80,20 @@ public sealed partial class FtraceTextReader
         var template = TemplateOf(chunk.Event[row]);
         if (template.Count > 0 && TryParseWithTemplate(chunk, row, p, baseOffset, template))
             return;
+        if (template.Unusable)
+        {
+            ParseKeyValuesGeneral(chunk, row, p, baseOffset);
+            return;
+        }
         template.Count = 0;
         _recording = template;
         _recordingUsable = true;
         ParseKeyValuesGeneral(chunk, row, p, baseOffset);
         if (!_recordingUsable)
+        {
             template.Count = 0;
+            template.Unusable = true;
+        }
         _recording = null;
     }
 

@@ -26,6 +26,8 @@ public sealed partial class FtraceTextReader
     sealed class KeyTemplate
     {
         public int Count;
+        /// <summary>The event printed a key no template can hold ("[action=…]", a long key): parse it the general way.</summary>
+        public bool Unusable;
         public readonly TemplateKey[] Keys = new TemplateKey[TemplateKeys];
     }
 
@@ -34,11 +36,14 @@ public sealed partial class FtraceTextReader
     KeyTemplate? _recording;
     bool _recordingUsable;
 
-    KeyTemplate TemplateOf(int ev)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    KeyTemplate TemplateOf(int ev) => ev < _templates.Length && _templates[ev] is { } template ? template : NewTemplate(ev);
+
+    KeyTemplate NewTemplate(int ev)
     {
         if (ev >= _templates.Length)
             Array.Resize(ref _templates, Math.Max(ev + 1, _templates.Length * 2));
-        return _templates[ev] ??= new KeyTemplate();
+        return _templates[ev] = new KeyTemplate();
     }
 
     /// <summary>
