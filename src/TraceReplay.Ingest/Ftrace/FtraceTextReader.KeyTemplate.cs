@@ -129,10 +129,10 @@ public sealed partial class FtraceTextReader
         var v = Vector256.Create((ReadOnlySpan<byte>)arena.AsSpan(baseOffset + from, 32));
         uint separators = (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'\n')))
             .ExtractMostSignificantBits();
-        if (separators == 0 || from + 32 > n)
+        // most values are shorter than one vector; the last one ends at the payload end, not at a separator
+        int length = Math.Min(separators != 0 ? BitOperations.TrailingZeroCount(separators) : 32, n - from);
+        if (length == 32)
             return LongValueEnd(arena, baseOffset, from, n, out allDigits);
-        // most values are shorter than one vector
-        int length = BitOperations.TrailingZeroCount(separators);
         uint nonDigits = Vector256.GreaterThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9)).ExtractMostSignificantBits();
         allDigits = (nonDigits & ((1u << length) - 1)) == 0;
         return from + length;
