@@ -83,10 +83,12 @@ public sealed partial class FtraceTextReader
             if (allDigits && !key.Pointer && value.Length is > 0 and <= 18)
             {
                 // what ClassifyValue finds for a plain decimal, without re-checking the digits
-                type = FieldType.Int;
-                v = 0;
+                // (a local of its own: v is address-taken by ClassifyValue and would live in memory in the loop)
+                long digits = 0;
                 foreach (byte b in value)
-                    v = v * 10 + (b - '0');
+                    digits = digits * 10 + (b - '0');
+                type = FieldType.Int;
+                v = digits;
             }
             else if (!key.Pointer && value.Length is > 0 and not (8 or 16) && (uint)(value[0] - '0') > 9 && value[0] != '-')
             {
