@@ -13,6 +13,11 @@ public static class Program
             Environment.ExitCode = FtraceTextSpeed.Run(args[1..]);
             return;
         }
+        if (args is ["--ingest-text-digest", _])
+        {
+            Environment.ExitCode = FtraceTextSpeed.Digest(args[1..]);
+            return;
+        }
         if (args is ["tracedat-decode", var path])
         {
             TraceDatBench.DecodeOnce(path);

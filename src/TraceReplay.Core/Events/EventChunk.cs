@@ -109,6 +109,20 @@ public sealed class EventChunk
         return i;
     }
 
+    /// <summary>
+    /// Starts a new row leaving Seq … MigrateDisable as they were (stale values of an earlier chunk): for readers that
+    /// set every one of those columns themselves, so each is written once per event. Payload and fields start empty.
+    /// </summary>
+    public int AddRowUnset()
+    {
+        if (Count == Capacity)
+            throw new InvalidOperationException("EventChunk is full");
+        int i = Count++;
+        PayloadStart[i] = TextLength; PayloadLength[i] = 0;
+        FieldStart[i] = FieldTotal; FieldCount[i] = 0;
+        return i;
+    }
+
     /// <summary>Drops the last row (a reader found it malformed after starting it).</summary>
     public void RemoveLastRow()
     {
@@ -158,6 +172,13 @@ public sealed class EventChunk
         FieldTextStart[f] = textStart;
         FieldTextLength[f] = textLength;
         FieldCount[row]++;
+    }
+
+    /// <summary>Makes room for <paramref name="extra"/> more fields, for readers that fill the field columns directly.</summary>
+    public void EnsureFieldCapacity(int extra)
+    {
+        while (FieldTotal + extra > FieldKey.Length)
+            GrowFields();
     }
 
     /// <summary>Adds a text field whose bytes are copied into the arena (values not inside the payload).</summary>

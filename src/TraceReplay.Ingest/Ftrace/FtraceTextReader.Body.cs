@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using TraceReplay.Core.Events;
 
 namespace TraceReplay.Ingest.Ftrace;
@@ -87,12 +90,11 @@ public sealed partial class FtraceTextReader
         _keyArgs = Names.Intern("args");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void FillBody(EventChunk chunk, int row, ReadOnlySpan<byte> rest)
     {
         // "name:" — up to the first ':' with no space or '(' before it, followed by a space or the end
-        int i = 0;
-        while (i < rest.Length && rest[i] != ':' && rest[i] != ' ' && rest[i] != '(')
-            i++;
+        int i = NameEnd(rest);
         if (i > 0 && i < rest.Length && rest[i] == ':' && (i + 1 == rest.Length || rest[i + 1] == ' '))
         {
             var name = rest[..i];
@@ -164,6 +166,24 @@ public sealed partial class FtraceTextReader
         var first = sp < 0 ? rest : rest[..sp];
         chunk.Event[row] = _intern.Intern(first.TrimEnd((byte)':'));
         OpenRow(chunk, row, chunk.Event[row], EventKind.Tracepoint, rest);
+    }
+
+    /// <summary>Index of the first ':', ' ' or '(' (or the length): one vector compare for names up to 32 bytes.</summary>
+    static int NameEnd(ReadOnlySpan<byte> rest)
+    {
+        int i = 0;
+        if (rest.Length >= 32)
+        {
+            var v = Vector256.Create(rest);
+            uint stops = (Vector256.Equals(v, Vector256.Create((byte)':')) | Vector256.Equals(v, Vector256.Create((byte)' '))
+                | Vector256.Equals(v, Vector256.Create((byte)'('))).ExtractMostSignificantBits();
+            if (stops != 0)
+                return BitOperations.TrailingZeroCount(stops);
+            i = 32;
+        }
+        while (i < rest.Length && rest[i] != ':' && rest[i] != ' ' && rest[i] != '(')
+            i++;
+        return i;
     }
 
     /// <summary>"func", "func+0x1c/0x40" (sym-offset) or 6.15+ func-args "func(a=0x1, b=2)": no space outside the parentheses.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.Intrinsics;
@@ -9,6 +10,7 @@ namespace TraceReplay.Ingest.Ftrace;
 // complete (after any continuation lines), on the payload bytes in the chunk arena so field spans point into it.
 public sealed partial class FtraceTextReader
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void ParseFields(EventChunk chunk, int row)
     {
         int start = chunk.PayloadStart[row];
@@ -44,6 +46,7 @@ public sealed partial class FtraceTextReader
     /// <summary>Special grammar per event id, decided once per name.</summary>
     Grammar[] _grammar = new Grammar[256];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     Grammar GrammarOf(int ev)
     {
         if (ev >= _grammar.Length)
@@ -71,7 +74,30 @@ public sealed partial class FtraceTextReader
     /// '=' (so comms and paths with spaces survive, "ARRAY[0f, 00]" too); tokens without '=' ("(sym+0x1)", "==>",
     /// "[FAILED TO PARSE]") are skipped; "[action=RCU]" loses its brackets.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void ParseKeyValues(EventChunk chunk, int row, ReadOnlySpan<byte> p, int baseOffset)
+    {
+        var template = TemplateOf(chunk.Event[row]);
+        if (template.Count > 0 && TryParseWithTemplate(chunk, row, p, baseOffset, template))
+            return;
+        if (template.Unusable)
+        {
+            ParseKeyValuesGeneral(chunk, row, p, baseOffset);
+            return;
+        }
+        template.Count = 0;
+        _recording = template;
+        _recordingUsable = true;
+        ParseKeyValuesGeneral(chunk, row, p, baseOffset);
+        if (!_recordingUsable)
+        {
+            template.Count = 0;
+            template.Unusable = true;
+        }
+        _recording = null;
+    }
+
+    void ParseKeyValuesGeneral(EventChunk chunk, int row, ReadOnlySpan<byte> p, int baseOffset)
     {
         // Visits only the spaces and '=' signs (found 32 bytes at a time), not every byte. A field is emitted when
         // the next token holding '=' (or the end) is reached.
@@ -165,7 +191,10 @@ public sealed partial class FtraceTextReader
             valueEnd--;
         var keyText = p[keyStart..keyEnd];
         int key = _intern.Intern(keyText);
-        AddTypedField(chunk, row, key, p[valueStart..valueEnd], baseOffset + valueStart, IsPointerKey(key, keyText));
+        bool pointer = IsPointerKey(key, keyText);
+        if (_recording is not null)
+            RecordTemplateKey(keyText, key, pointer, bracketed);
+        AddTypedField(chunk, row, key, p[valueStart..valueEnd], baseOffset + valueStart, pointer);
     }
 
     /// <summary>Per key id: 0 not yet classified, 1 ordinary, 2 pointer (%p printed without 0x, maybe all digits).</summary>
@@ -193,6 +222,7 @@ public sealed partial class FtraceTextReader
         chunk.AddField(row, key, type, v, textStart, value.Length);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static FieldType ClassifyValue(ReadOnlySpan<byte> s, bool pointerKey, out long value)
     {
         value = 0;
@@ -232,6 +262,8 @@ public sealed partial class FtraceTextReader
 
     static bool TryParseHex(ReadOnlySpan<byte> s, out long value)
     {
+        if (s.Length == 16 && TryParseHex16(s, out value))
+            return true;
         value = 0;
         if (s.IsEmpty || s.Length > 16)
             return false;
@@ -246,6 +278,34 @@ public sealed partial class FtraceTextReader
         }
         value = (long)v;
         return (bad & 0xf0) == 0;
+    }
+
+    /// <summary>
+    /// 16 hex digits (the %p width of every pointer field) in one vector: validate, map to nibbles, then merge nibble
+    /// pairs, byte pairs and word pairs. False for any non-hex byte; the caller's loop then gives the usual result.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool TryParseHex16(ReadOnlySpan<byte> s, out long value)
+    {
+        value = 0;
+        var v = Vector128.Create(s);
+        var isDigit = Vector128.LessThanOrEqual(v - Vector128.Create((byte)'0'), Vector128.Create((byte)9));
+        var isLetter = Vector128.LessThanOrEqual((v | Vector128.Create((byte)0x20)) - Vector128.Create((byte)'a'), Vector128.Create((byte)5));
+        if ((isDigit | isLetter).ExtractMostSignificantBits() != 0xffff)
+            return false;
+        var nibbles = (v & Vector128.Create((byte)0x0f)) + (isLetter & Vector128.Create((byte)9));
+        var words = nibbles.AsUInt64();
+        value = (long)((MergeNibbles(words.GetElement(0)) << 32) | MergeNibbles(words.GetElement(1)));
+        return true;
+    }
+
+    /// <summary>Eight nibbles, one per byte with the most significant first in memory, to their 32-bit value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static ulong MergeNibbles(ulong x)
+    {
+        x = ((x & 0x000F000F000F000FUL) << 4) | ((x & 0x0F000F000F000F00UL) >> 8);
+        x = ((x & 0x000000FF000000FFUL) << 8) | ((x & 0x00FF000000FF0000UL) >> 16);
+        return ((x & 0x000000000000FFFFUL) << 16) | ((x & 0x0000FFFF00000000UL) >> 32);
     }
 
     /// <summary>Hex digit value per byte, 0xff for non-hex bytes.</summary>

@@ -25,6 +25,7 @@ sealed class SpanInternCache
 
     public SpanInternCache(NameTable names) => _names = names;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Intern(ReadOnlySpan<byte> utf8)
     {
         int len = utf8.Length;

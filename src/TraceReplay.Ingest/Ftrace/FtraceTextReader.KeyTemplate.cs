@@ -1,0 +1,180 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using TraceReplay.Core.Events;
+
+namespace TraceReplay.Ingest.Ftrace;
+
+// Most events of one name print the same keys in the same order ("call_site=… ptr=… name=…"). The keys of the last
+// general key=value parse of each event are kept; the next payload of that event is matched against them key by key
+// (one masked 16-byte compare per key instead of tokenising, interning and classifying the key), and any difference
+// undoes what was added and falls back to the general parse, so the fields are always the general parse's fields.
+public sealed partial class FtraceTextReader
+{
+    const int TemplateKeys = 16;
+
+    struct TemplateKey
+    {
+        /// <summary>The key bytes then '=', zero-padded; keys of up to 15 bytes.</summary>
+        public Vector128<byte> KeyEquals;
+        public Vector128<byte> Mask;
+        public int Length;
+        public int Id;
+        public bool Pointer;
+    }
+
+    sealed class KeyTemplate
+    {
+        public int Count;
+        /// <summary>The event printed a key no template can hold ("[action=…]", a long key): parse it the general way.</summary>
+        public bool Unusable;
+        public readonly TemplateKey[] Keys = new TemplateKey[TemplateKeys];
+    }
+
+    KeyTemplate?[] _templates = new KeyTemplate?[256];
+    /// <summary>Template being rebuilt by the running general parse (null when not recording).</summary>
+    KeyTemplate? _recording;
+    bool _recordingUsable;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    KeyTemplate TemplateOf(int ev) => ev < _templates.Length && _templates[ev] is { } template ? template : NewTemplate(ev);
+
+    KeyTemplate NewTemplate(int ev)
+    {
+        if (ev >= _templates.Length)
+            Array.Resize(ref _templates, Math.Max(ev + 1, _templates.Length * 2));
+        return _templates[ev] = new KeyTemplate();
+    }
+
+    /// <summary>
+    /// Parses <paramref name="p"/> as exactly the template's keys in order, each value a single token, or adds nothing
+    /// and returns false. Equivalent to the general parse: a value ends where the next token holds '=', and every
+    /// accepted next token starts with a known key and '='.
+    /// </summary>
+    bool TryParseWithTemplate(EventChunk chunk, int row, ReadOnlySpan<byte> p, int baseOffset, KeyTemplate template)
+    {
+        byte[] arena = chunk.Text;
+        int n = p.Length;
+        // vector loads below read up to 32 bytes past the payload, inside the arena
+        if (baseOffset + n + 32 > arena.Length)
+            return false;
+        // fields are written past FieldTotal and published only when the whole payload matched
+        chunk.EnsureFieldCapacity(template.Count);
+        int first = chunk.FieldTotal;
+        int f = first;
+        int[] fieldKeys = chunk.FieldKey;
+        FieldType[] fieldTypes = chunk.FieldTypes;
+        long[] fieldValues = chunk.FieldValue;
+        int[] fieldTextStarts = chunk.FieldTextStart;
+        int[] fieldTextLengths = chunk.FieldTextLength;
+        int pos = SkipSeparators(p, 0);
+        var keys = template.Keys;
+        for (int k = 0; k < template.Count && pos < n; k++)
+        {
+            ref var key = ref keys[k];
+            var head = Vector128.Create((ReadOnlySpan<byte>)arena.AsSpan(baseOffset + pos, 16));
+            int valueStart = pos + key.Length + 1;
+            if ((head & key.Mask) != key.KeyEquals || valueStart > n)
+                return false;
+            int valueEnd = ValueEnd(arena, baseOffset, valueStart, n, out bool allDigits);
+            var value = p[valueStart..valueEnd];
+            FieldType type;
+            long v;
+            if (allDigits && !key.Pointer && value.Length is > 0 and <= 18)
+            {
+                // what ClassifyValue finds for a plain decimal, without re-checking the digits
+                // (a local of its own: v is address-taken by ClassifyValue and would live in memory in the loop)
+                long digits = 0;
+                foreach (byte b in value)
+                    digits = digits * 10 + (b - '0');
+                type = FieldType.Int;
+                v = digits;
+            }
+            else if (!key.Pointer && value.Length is > 0 and not (8 or 16) && (uint)(value[0] - '0') > 9 && value[0] != '-')
+            {
+                // ClassifyValue's answer for a word that is neither a number, "0x…" nor a bare %p-width hex
+                type = FieldType.Text;
+                v = 0;
+            }
+            else
+            {
+                type = ClassifyValue(value, key.Pointer, out v);
+            }
+            fieldKeys[f] = key.Id;
+            fieldTypes[f] = type;
+            fieldValues[f] = v;
+            fieldTextStarts[f] = baseOffset + valueStart;
+            fieldTextLengths[f] = value.Length;
+            f++;
+            pos = SkipSeparators(p, valueEnd);
+        }
+        if (pos != n)
+            return false;
+        chunk.FieldTotal = f;
+        chunk.FieldCount[row] += f - first;
+        return true;
+    }
+
+    static int SkipSeparators(ReadOnlySpan<byte> p, int i)
+    {
+        while (i < p.Length && (p[i] == ' ' || p[i] == '\n')) i++;
+        return i;
+    }
+
+    /// <summary>
+    /// First ' ' or '\n' at or after <paramref name="from"/>, or <paramref name="n"/>; the arena has 32 bytes past n.
+    /// <paramref name="allDigits"/> tells whether every byte before it is a decimal digit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int ValueEnd(byte[] arena, int baseOffset, int from, int n, out bool allDigits)
+    {
+        var v = Vector256.Create((ReadOnlySpan<byte>)arena.AsSpan(baseOffset + from, 32));
+        uint separators = (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'\n')))
+            .ExtractMostSignificantBits();
+        // most values are shorter than one vector; the last one ends at the payload end, not at a separator
+        int length = Math.Min(separators != 0 ? BitOperations.TrailingZeroCount(separators) : 32, n - from);
+        if (length == 32)
+            return LongValueEnd(arena, baseOffset, from, n, out allDigits);
+        uint nonDigits = Vector256.GreaterThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9)).ExtractMostSignificantBits();
+        allDigits = (nonDigits & ((1u << length) - 1)) == 0;
+        return from + length;
+    }
+
+    static int LongValueEnd(byte[] arena, int baseOffset, int from, int n, out bool allDigits)
+    {
+        allDigits = false; // the caller classifies the value in full
+        for (int i = from; i < n; i += 32)
+        {
+            var v = Vector256.Create((ReadOnlySpan<byte>)arena.AsSpan(baseOffset + i, 32));
+            uint separators = (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'\n')))
+                .ExtractMostSignificantBits();
+            if (separators != 0)
+                return Math.Min(i + BitOperations.TrailingZeroCount(separators), n);
+        }
+        return n;
+    }
+
+    /// <summary>Called by the general parse for each field it emits, in order.</summary>
+    void RecordTemplateKey(ReadOnlySpan<byte> keyText, int key, bool pointer, bool bracketed)
+    {
+        var template = _recording!;
+        if (bracketed || keyText.Length > 15 || template.Count == TemplateKeys)
+        {
+            _recordingUsable = false;
+            return;
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        Span<byte> mask = stackalloc byte[16];
+        bytes.Clear();
+        mask.Clear();
+        keyText.CopyTo(bytes);
+        bytes[keyText.Length] = (byte)'=';
+        mask[..(keyText.Length + 1)].Fill(0xff);
+        ref var entry = ref template.Keys[template.Count++];
+        entry.KeyEquals = Vector128.Create((ReadOnlySpan<byte>)bytes);
+        entry.Mask = Vector128.Create((ReadOnlySpan<byte>)mask);
+        entry.Length = keyText.Length;
+        entry.Id = key;
+        entry.Pointer = pointer;
+    }
+}
