@@ -99,7 +99,7 @@ public sealed partial class FtraceTextReader
         {
             var name = rest[..i];
             var payload = rest[(i + 1)..].TrimStart((byte)' ');
-            int id = _intern.Intern(name);
+            int id = _intern.Id(name);
             chunk.Event[row] = id;
             if (id == _idTracingMarkWrite)
             {
@@ -164,7 +164,7 @@ public sealed partial class FtraceTextReader
         // an event form we do not know: keep it, named by its first word
         int sp = rest.IndexOf((byte)' ');
         var first = sp < 0 ? rest : rest[..sp];
-        chunk.Event[row] = _intern.Intern(first.TrimEnd((byte)':'));
+        chunk.Event[row] = _intern.Id(first.TrimEnd((byte)':'));
         OpenRow(chunk, row, chunk.Event[row], EventKind.Tracepoint, rest);
     }
 
@@ -238,7 +238,7 @@ public sealed partial class FtraceTextReader
             var arg = args[pos..end];
             int eq = arg.IndexOf((byte)'=');
             if (eq > 0)
-                AddTypedField(chunk, row, _intern.Intern(arg[..eq]), arg[(eq + 1)..], start + pos + eq + 1, pointerKey: false);
+                AddTypedField(chunk, row, _intern.Id(arg[..eq]), arg[(eq + 1)..], start + pos + eq + 1, pointerKey: false);
             pos = comma < 0 ? args.Length : end + 2;
         }
     }
@@ -259,7 +259,7 @@ public sealed partial class FtraceTextReader
         var prefix = isEnter ? "sys_enter_"u8 : "sys_exit_"u8;
         prefix.CopyTo(name);
         call[..Math.Min(call.Length, 200)].CopyTo(name[prefix.Length..]);
-        chunk.Event[row] = _intern.Intern(name[..(prefix.Length + Math.Min(call.Length, 200))]);
+        chunk.Event[row] = _intern.Id(name[..(prefix.Length + Math.Min(call.Length, 200))]);
         chunk.Kind[row] = EventKind.Tracepoint;
         chunk.SetPayload(row, rest);
         _lastEventSeq = chunk.Seq[row];
@@ -281,7 +281,7 @@ public sealed partial class FtraceTextReader
             var arg = args[pos..end];
             int colon = arg.IndexOf(": "u8);
             if (colon > 0)
-                AddTypedField(chunk, row, _intern.Intern(arg[..colon]), arg[(colon + 2)..], baseOffset + pos + colon + 2, pointerKey: true);
+                AddTypedField(chunk, row, _intern.Id(arg[..colon]), arg[(colon + 2)..], baseOffset + pos + colon + 2, pointerKey: true);
             pos = comma < 0 ? args.Length : end + 2;
         }
         return true;

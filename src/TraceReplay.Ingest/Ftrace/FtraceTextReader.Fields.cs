@@ -190,7 +190,7 @@ public sealed partial class FtraceTextReader
         if (bracketed && valueEnd > valueStart && p[valueEnd - 1] == ']')
             valueEnd--;
         var keyText = p[keyStart..keyEnd];
-        int key = _intern.Intern(keyText);
+        int key = _intern.Id(keyText);
         bool pointer = IsPointerKey(key, keyText);
         if (_recording is not null)
             RecordTemplateKey(keyText, key, pointer, bracketed);

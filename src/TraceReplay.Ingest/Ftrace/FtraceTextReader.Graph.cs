@@ -187,7 +187,7 @@ public sealed partial class FtraceTextReader
         if (g.Ts != 0) _lastTs = g.Ts;
         chunk.Pid[row] = g.ProcLength > 0 ? g.Pid : -1;
         if (g.ProcLength > 0)
-            chunk.Comm[row] = _intern.Intern(line.Slice(g.ProcStart, g.ProcLength));
+            chunk.Comm[row] = _intern.Id(line.Slice(g.ProcStart, g.ProcLength));
         if (Info.Variant.Length == 0)
             Info.Variant = "function_graph";
         _lastEventSeq = chunk.Seq[row];

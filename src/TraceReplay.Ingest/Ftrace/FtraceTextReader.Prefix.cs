@@ -382,7 +382,7 @@ public sealed partial class FtraceTextReader
         if (comm < 0)
         {
             // the prefix parse's last TryParseCommPid was this line's: its cache entry gets the id
-            comm = _intern.Intern(line.Slice(p.CommStart, p.CommLength));
+            comm = _intern.Id(line.Slice(p.CommStart, p.CommLength));
             _lastCommId = comm;
         }
         chunk.Comm[row] = comm;
@@ -392,7 +392,7 @@ public sealed partial class FtraceTextReader
             if (!IsLastFlags(flags))
             {
                 _lastFlags = PackFlags(flags);
-                _lastFlagsId = _intern.Intern(flags);
+                _lastFlagsId = _intern.Id(flags);
                 if (Info.FlagsWidth == 0) Info.FlagsWidth = flags.Length;
                 if (_flagsLayout is { } layout)
                     DecodeWithLayout(flags, layout);

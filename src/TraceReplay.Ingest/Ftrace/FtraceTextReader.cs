@@ -19,7 +19,7 @@ public sealed partial class FtraceTextReader : IEventReader
     public const int MaxLineBytes = 1 << 24;
 
     readonly Stream _input;
-    readonly SpanInternCache _intern;
+    readonly NameCache _intern;
     byte[] _buffer;
     int _pos;
     int _end;
@@ -39,7 +39,7 @@ public sealed partial class FtraceTextReader : IEventReader
         Info.Format = TraceFormat.FtraceText;
         Names = names ?? new NameTable();
         Errors = new IngestErrorLog(info.Name);
-        _intern = new SpanInternCache(Names);
+        _intern = new NameCache(Names);
         _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
         InitNames();
     }

@@ -1,3 +1,4 @@
+using TraceReplay.Core.Interning;
 using System.Globalization;
 using TraceReplay.Core.Events;
 using TraceReplay.Replay.Engine;

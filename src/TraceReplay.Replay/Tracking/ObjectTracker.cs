@@ -1,3 +1,4 @@
+using TraceReplay.Core.Interning;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;

@@ -1,3 +1,4 @@
+using TraceReplay.Core.Interning;
 using TraceReplay.Core.Events;
 using TraceReplay.Core.Tables;
 using TraceReplay.Replay.Engine;

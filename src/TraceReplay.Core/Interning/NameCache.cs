@@ -1,12 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using TraceReplay.Core.Interning;
-
-namespace TraceReplay.Replay.Model;
+namespace TraceReplay.Core.Interning;
 
 /// <summary>
-/// A per-trace front for <see cref="NameTable.Intern(ReadOnlySpan{byte})"/> on the replay's hot paths (cache names of
-/// every kmem event, work functions, symbols): a direct-mapped table answers repeated names without hashing the bytes
+/// A per-trace, per-thread front for <see cref="NameTable.Intern(ReadOnlySpan{byte})"/> on hot paths (the text reader's
+/// comms, event names, flags and field keys; the replay's cache names, work functions, symbols): the same few hundred
+/// names repeat on every line, and a direct-mapped table answers them without hashing the bytes
 /// with XxHash3 or touching the concurrent dictionary. Names of up to 16 bytes are packed into two words that, with
 /// the length, identify them exactly; longer ones are compared. A miss interns through the NameTable and replaces the
 /// slot, so ids are always the NameTable's. One thread only.
@@ -32,6 +31,7 @@ public sealed class NameCache
     public NameTable Names => _names;
 
     /// <summary>The name's id in the trace's NameTable (interned when new); 0 for the empty name.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Id(ReadOnlySpan<byte> utf8)
     {
         int len = utf8.Length;
