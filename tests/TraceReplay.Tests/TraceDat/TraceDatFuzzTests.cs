@@ -58,6 +58,10 @@ public class TraceDatFuzzTests
             var done = await Task.WhenAny(run, Task.Delay(Timeout));
             Assert.True(done == run, $"{fixture} {kind} iteration {iter}: reader did not finish within {Timeout}");
             var (errors, rows) = await run; // rethrows if the reader threw
+            // deterministic: the same corrupt bytes give the same rows and the same errors in the same order
+            var (errorsAgain, rowsAgain) = ReadAll(bytes);
+            Assert.Equal(rows, rowsAgain);
+            Assert.Equal(errors, errorsAgain);
             foreach (var e in errors)
             {
                 Assert.Equal(0, e.Line);
