@@ -256,11 +256,14 @@ public sealed class TraceDatReader : IEventReader
             return;
         }
 
-        int row = chunk.AddRow();
+        // every column is set below (AddRow's resets would be overwritten at once)
+        int row = chunk.AddRowUnset();
         chunk.Seq[row] = _seq++;
+        chunk.Line[row] = 0;
         chunk.ByteOffset[row] = s.RecordFileOffset;
         chunk.TsNs[row] = ts;
         chunk.Cpu[row] = s.Cpu;
+        chunk.Tgid[row] = -1;
         int pid = _commonPidOffset >= 0 && _commonPidOffset + 4 <= c.Length ? (int)c.Endian.U32(c.Record[_commonPidOffset..]) : -1;
         chunk.Pid[row] = pid;
         chunk.Comm[row] = _comms.Resolve(pid);
@@ -268,6 +271,14 @@ public sealed class TraceDatReader : IEventReader
         chunk.Kind[row] = d.Kind;
         if (_commonFlagsOffset >= 0 && _commonPreemptOffset >= 0 && c.Length > Math.Max(_commonFlagsOffset, _commonPreemptOffset))
             SetFlags(chunk, row, c.Data[c.Start + _commonFlagsOffset], c.Data[c.Start + _commonPreemptOffset]);
+        else
+        {
+            chunk.Flags[row] = 0;
+            chunk.Context[row] = ContextBits.None;
+            chunk.NeedResched[row] = 0;
+            chunk.PreemptDepth[row] = -1;
+            chunk.MigrateDisable[row] = -1;
+        }
         if (s.Cpu > Info.MaxCpuSeen) Info.MaxCpuSeen = s.Cpu;
         Info.Events++;
 
