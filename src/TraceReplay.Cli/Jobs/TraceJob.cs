@@ -65,6 +65,9 @@ public static class TraceJob
     /// <summary>Chunks in flight between the reading thread and the stage thread.</summary>
     const int ChunksInFlight = 4;
 
+    /// <summary>Rows per chunk: small enough that a chunk the reader has just written is still in cache when the stages read it.</summary>
+    const int ChunkRows = 4096;
+
     /// <summary>
     /// Reads on one thread while the stages (replay, analyses, writers) consume on the calling thread: a trace's
     /// time is then the slower of the two, not their sum. Chunks are recycled through a small pool, so memory
@@ -79,7 +82,7 @@ public static class TraceJob
         result.ReaderErrors = reader.Errors;
         using var free = new BlockingCollection<EventChunk>(ChunksInFlight);
         using var full = new BlockingCollection<EventChunk>(ChunksInFlight);
-        for (int i = 0; i < ChunksInFlight; i++) free.Add(new EventChunk());
+        for (int i = 0; i < ChunksInFlight; i++) free.Add(new EventChunk(ChunkRows));
         using var stop = new CancellationTokenSource();
         Exception? readFailure = null;
         var readTask = Task.Run(() =>
