@@ -50,6 +50,18 @@ public sealed class EventsTable
     public ReportTable Fill(EventChunk chunk, NameTable names, string traceName)
     {
         _table.Clear();
+        return Append(chunk, names, traceName);
+    }
+
+    /// <summary>The batch built so far (since the last <see cref="Fill"/> or <see cref="Clear"/>).</summary>
+    public ReportTable Batch => _table;
+    public int RowCount => _table.RowCount;
+
+    public void Clear() => _table.Clear();
+
+    /// <summary>Adds one chunk's rows to the batch being built and returns it.</summary>
+    public ReportTable Append(EventChunk chunk, NameTable names, string traceName)
+    {
         for (int i = 0; i < chunk.Count; i++)
         {
             _trace.Append(traceName);
