@@ -123,6 +123,16 @@ public sealed class EventChunk
         return i;
     }
 
+    /// <summary>The flags columns of a row whose input carries no flags (what <see cref="AddRow"/> would have set).</summary>
+    public void SetNoFlags(int row)
+    {
+        Flags[row] = 0;
+        Context[row] = ContextBits.None;
+        NeedResched[row] = 0;
+        PreemptDepth[row] = -1;
+        MigrateDisable[row] = -1;
+    }
+
     /// <summary>Drops the last row (a reader found it malformed after starting it).</summary>
     public void RemoveLastRow()
     {

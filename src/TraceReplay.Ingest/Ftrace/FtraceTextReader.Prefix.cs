@@ -407,13 +407,7 @@ public sealed partial class FtraceTextReader
             chunk.MigrateDisable[row] = _lastMigrateDisable;
         }
         else
-        {
-            chunk.Flags[row] = 0;
-            chunk.Context[row] = ContextBits.None;
-            chunk.NeedResched[row] = 0;
-            chunk.PreemptDepth[row] = -1;
-            chunk.MigrateDisable[row] = -1;
-        }
+            chunk.SetNoFlags(row);
         NoteVariant(ref p);
         FillBody(chunk, row, line[p.RestStart..]);
     }

@@ -272,13 +272,7 @@ public sealed class TraceDatReader : IEventReader
         if (_commonFlagsOffset >= 0 && _commonPreemptOffset >= 0 && c.Length > Math.Max(_commonFlagsOffset, _commonPreemptOffset))
             SetFlags(chunk, row, c.Data[c.Start + _commonFlagsOffset], c.Data[c.Start + _commonPreemptOffset]);
         else
-        {
-            chunk.Flags[row] = 0;
-            chunk.Context[row] = ContextBits.None;
-            chunk.NeedResched[row] = 0;
-            chunk.PreemptDepth[row] = -1;
-            chunk.MigrateDisable[row] = -1;
-        }
+            chunk.SetNoFlags(row);
         if (s.Cpu > Info.MaxCpuSeen) Info.MaxCpuSeen = s.Cpu;
         Info.Events++;
 
