@@ -61,8 +61,13 @@ public sealed class DatCursor
 
     public TraceDatFormatException Error(string reason) => new(ReportOffset, reason);
 
+    /// <summary>An offset read from the file points beyond its end: the usual sign of a cut-off file.</summary>
+    TraceDatFormatException PastTheEnd(string what) => Error($"{what}: offset {Position} lies past the end of the data ({_end} bytes); truncated file?");
+
     public byte[] ReadBytes(long count, string what)
     {
+        if (Remaining < 0)
+            throw PastTheEnd(what);
         if (count < 0 || count > Remaining)
             throw Error($"{what}: length {count} exceeds the {Remaining} bytes left");
         var bytes = new byte[count];
@@ -74,6 +79,8 @@ public sealed class DatCursor
 
     void Fill(Span<byte> dst, string what)
     {
+        if (Remaining < 0)
+            throw PastTheEnd(what);
         if (dst.Length > Remaining)
             throw Error($"{what}: truncated ({Remaining} bytes left, {dst.Length} needed)");
         _stream.Position = Position;
