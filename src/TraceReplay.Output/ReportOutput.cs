@@ -99,12 +99,15 @@ public sealed class ReportOutput
         if (Parquet) MergeParquet(table, parts);
     }
 
-    static void CopyAtomically(string source, string final)
+    static void CopyAtomically(string source, string final) => ReplaceAtomically(final, temp => File.Copy(source, temp, overwrite: true));
+
+    /// <summary>Writes FINAL through a temporary file renamed into place: an interrupted run leaves no half-written table.</summary>
+    static void ReplaceAtomically(string final, Action<string> writeTemp)
     {
         string temp = final + $".tmp-{Environment.ProcessId}";
         try
         {
-            File.Copy(source, temp, overwrite: true);
+            writeTemp(temp);
             File.Move(temp, final, overwrite: true);
         }
         finally
@@ -116,32 +119,24 @@ public sealed class ReportOutput
     void MergeCsv(string table, List<string> parts)
     {
         string final = Path.Combine(Directory, table + ".csv");
-        string temp = final + $".tmp-{Environment.ProcessId}";
         var headers = parts.Select(p => FirstLine(Path.Combine(p, "part.csv"))).ToList();
         if (headers.Distinct().Count() > 1)
         {
-            MergeCsvByColumnName(final, temp, parts, headers);
+            ReplaceAtomically(final, temp => MergeCsvByColumnName(temp, parts, headers));
             return;
         }
-        try
+        ReplaceAtomically(final, temp =>
         {
-            using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            using var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            bool first = true;
+            foreach (var part in parts)
             {
-                bool first = true;
-                foreach (var part in parts)
-                {
-                    using var input = new FileStream(Path.Combine(part, "part.csv"), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-                    if (!first) SkipLine(input);
-                    input.CopyTo(output);
-                    first = false;
-                }
+                using var input = new FileStream(Path.Combine(part, "part.csv"), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+                if (!first) SkipLine(input);
+                input.CopyTo(output);
+                first = false;
             }
-            File.Move(temp, final, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        });
     }
 
     void MergeParquet(string table, List<string> parts)
@@ -180,38 +175,28 @@ public sealed class ReportOutput
         return projected;
     }
 
-    static void MergeCsvByColumnName(string final, string temp, List<string> parts, List<string> headers)
+    static void MergeCsvByColumnName(string temp, List<string> parts, List<string> headers)
     {
         var union = new List<string>();
         foreach (var header in headers)
             foreach (var name in header.Split(','))
                 if (!union.Contains(name)) union.Add(name);
-        try
+        using var writer = CsvHelper.CsvWriter.Create(new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), CsvTableWriter.Options, leaveOpen: false);
+        writer.WriteHeader(union.ToArray());
+        foreach (var part in parts)
         {
-            using (var writer = CsvHelper.CsvWriter.Create(new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), CsvTableWriter.Options, leaveOpen: false))
+            using var reader = CsvHelper.CsvReader.FromFile(Path.Combine(part, "part.csv"), CsvHelper.CsvReaderOptions.Default);
+            reader.ReadHeader();
+            int[] map = union.Select(n => reader.Headers.ToList().IndexOf(n)).ToArray();
+            while (reader.Read())
             {
-                writer.WriteHeader(union.ToArray());
-                foreach (var part in parts)
+                foreach (int i in map)
                 {
-                    using var reader = CsvHelper.CsvReader.FromFile(Path.Combine(part, "part.csv"), CsvHelper.CsvReaderOptions.Default);
-                    reader.ReadHeader();
-                    int[] map = union.Select(n => reader.Headers.ToList().IndexOf(n)).ToArray();
-                    while (reader.Read())
-                    {
-                        foreach (int i in map)
-                        {
-                            if (i < 0) writer.WriteField(ReadOnlySpan<char>.Empty);
-                            else writer.WriteField(reader.GetSpan(i));
-                        }
-                        writer.EndRecord();
-                    }
+                    if (i < 0) writer.WriteField(ReadOnlySpan<char>.Empty);
+                    else writer.WriteField(reader.GetSpan(i));
                 }
+                writer.EndRecord();
             }
-            File.Move(temp, final, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
         }
     }
 
