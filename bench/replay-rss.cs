@@ -7,6 +7,7 @@
 #:property TreatWarningsAsErrors=false
 using System.Diagnostics;
 using TraceReplay.Core.Events;
+using TraceReplay.Core.Memory;
 using TraceReplay.Ingest.Ftrace;
 using TraceReplay.Replay.Engine;
 
@@ -20,14 +21,19 @@ var sw = Stopwatch.StartNew();
 var chunk = new EventChunk();
 bool readOnly = args.Length > 2 && args[2] == "read-only"; // baseline: the reader alone
 engine.Begin(reader.Info, reader.Names);
-while (reader.Read(chunk)) if (!readOnly) engine.Consume(chunk);
+while (reader.Read(chunk))
+{
+    if (!readOnly) engine.Consume(chunk);
+    GarbageBudget.Check(); // as the CLI's consumer loop does after each chunk
+}
 engine.End();
 sw.Stop();
 string status = File.ReadAllText("/proc/self/status");
 string Field(string name) => status.Split('\n').First(l => l.StartsWith(name)).Split(':')[1].Trim();
 long live = GC.GetTotalMemory(true);
 Console.WriteLine($"mb={args[1]} events={engine.Events} seconds={sw.Elapsed.TotalSeconds:F2} VmHWM={Field("VmHWM")} VmRSS={Field("VmRSS")}"
-    + $" managed_live_mb={live / 1048576.0:F1} names={reader.Names.Count}");
+    + $" managed_live_mb={live / 1048576.0:F1} names={reader.Names.Count}"
+    + $" allocated_mb={GC.GetTotalAllocatedBytes() / 1048576.0:F0} gcs={GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
 if (Environment.GetEnvironmentVariable("REPLAY_RSS_PROBE") == "1") Console.WriteLine(Probe.Sizes(engine));
 GC.KeepAlive(engine);
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using TraceReplay.Core.Diagnostics;
 using TraceReplay.Core.Events;
 using TraceReplay.Core.Interning;
+using TraceReplay.Core.Memory;
 using TraceReplay.Core.Tables;
 
 namespace TraceReplay.Cli.Jobs;
@@ -110,6 +111,7 @@ public static class TraceJob
                 foreach (var sink in sinks)
                     sink.Consume(chunk);
                 free.Add(chunk);
+                GarbageBudget.Check();
             }
             readTask.Wait();
             if (readFailure != null)
