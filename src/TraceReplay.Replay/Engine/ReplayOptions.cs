@@ -15,7 +15,7 @@ public sealed class ReplayOptions
 
     /// <summary>Rows a streamed table (contexts, work_items, lifetimes, lifetime_stages) holds before it is handed to
     /// <see cref="ReplayEngine.BatchFlush"/> (when set).</summary>
-    public int BatchRows { get; init; } = 16384;
+    public int BatchRows { get; init; } = 4096;
 
     /// <summary>True when the trace began at boot, so a free of a never-allocated pointer is a finding;
     /// null = auto (first timestamp below 10 s).</summary>
