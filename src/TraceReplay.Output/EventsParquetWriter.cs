@@ -262,10 +262,13 @@ public sealed class EventsParquetWriter : IDisposable
                 t.Struct(3);
                 t.I32(1, (int)column.PhysicalType);
                 bool dictionary = chunk.DictionaryOffset >= 0;
-                t.ListOfI32(2, dictionary ? 3 : 2);
-                t.ElementI32((int)ParquetEncodingKind.Plain);
+                // Every encoding the chunk uses: RLE for definition levels, the values' own, PLAIN for a dictionary.
+                var valueEncoding = column.Encoding;
+                bool plain = dictionary || valueEncoding == ParquetEncodingKind.Plain;
+                t.ListOfI32(2, valueEncoding == ParquetEncodingKind.Plain ? 2 : plain ? 3 : 2);
+                if (plain) t.ElementI32((int)ParquetEncodingKind.Plain);
                 t.ElementI32((int)ParquetEncodingKind.Rle);
-                if (dictionary) t.ElementI32((int)ParquetEncodingKind.RleDictionary);
+                if (valueEncoding != ParquetEncodingKind.Plain) t.ElementI32((int)valueEncoding);
                 t.ListOfBinary(3, 1);
                 t.ElementString(column.Name);
                 t.I32(4, 6); // ZSTD
@@ -321,7 +324,7 @@ public sealed class EventsParquetWriter : IDisposable
 
     enum PhysicalType { Boolean = 0, Int32 = 1, Int64 = 2, ByteArray = 6 }
 
-    enum ParquetEncodingKind { Plain = 0, Rle = 3, RleDictionary = 8 }
+    enum ParquetEncodingKind { Plain = 0, Rle = 3, DeltaBinaryPacked = 5, RleDictionary = 8 }
 
     /// <summary>A column of the row group being built: definition levels (1 = value present) and its values.</summary>
     abstract class Column(string name, PhysicalType type, int capacity)
@@ -372,7 +375,9 @@ public sealed class EventsParquetWriter : IDisposable
             Defined[Rows++] = present ? (byte)1 : (byte)0;
         }
 
-        protected override void EncodeValues(ByteBuffer page) => page.Write(MemoryMarshal.AsBytes(_values.AsSpan(0, NonNullCount)));
+        public override ParquetEncodingKind Encoding => ParquetEncodingKind.DeltaBinaryPacked;
+
+        protected override void EncodeValues(ByteBuffer page) => ParquetBits.EncodeDeltaBinaryPacked<long>(_values.AsSpan(0, NonNullCount), page);
     }
 
     sealed class Int32Column(string name, int capacity) : Column(name, PhysicalType.Int32, capacity)
@@ -386,7 +391,9 @@ public sealed class EventsParquetWriter : IDisposable
             Defined[Rows++] = present ? (byte)1 : (byte)0;
         }
 
-        protected override void EncodeValues(ByteBuffer page) => page.Write(MemoryMarshal.AsBytes(_values.AsSpan(0, NonNullCount)));
+        public override ParquetEncodingKind Encoding => ParquetEncodingKind.DeltaBinaryPacked;
+
+        protected override void EncodeValues(ByteBuffer page) => ParquetBits.EncodeDeltaBinaryPacked<int>(_values.AsSpan(0, NonNullCount), page);
     }
 
     sealed class BoolColumn(string name, int capacity) : Column(name, PhysicalType.Boolean, capacity)

@@ -54,6 +54,8 @@ sealed class ByteBuffer(int capacity = 4096)
         Length += n;
     }
 
+    public void PatchByte(int at, byte value) => _data[at] = value;
+
     /// <summary>Overwrites 4 bytes written earlier (a length prefix known only after what follows it).</summary>
     public void PatchInt32(int at, int value) => BinaryPrimitives.WriteInt32LittleEndian(_data.AsSpan(at), value);
 }
@@ -244,4 +246,99 @@ static class ParquetBits
             span[i >> 3] |= (byte)(values[i] << (i & 7));
         output.Advance(bytes);
     }
+
+    const int DeltaBlockSize = 128, DeltaMiniblocks = 4, DeltaMiniblockSize = DeltaBlockSize / DeltaMiniblocks;
+
+    /// <summary>
+    /// DELTA_BINARY_PACKED: the first value, then per block of 128 the smallest delta and 4 miniblocks of 32 deltas
+    /// above it, bit-packed at the miniblock's own width. Sequences (seq, line, byte_offset, ts_ns) and small values
+    /// (cpu, preempt_depth) shrink to a few bits per row, so zstd has far less to chew. INT32 deltas wrap at 32 bits,
+    /// as readers decode them.
+    /// </summary>
+    public static void EncodeDeltaBinaryPacked<T>(ReadOnlySpan<T> values, ByteBuffer output) where T : unmanaged, IBinaryInteger<T>
+    {
+        bool int32 = typeof(T) == typeof(int);
+        output.WriteVarint(DeltaBlockSize);
+        output.WriteVarint(DeltaMiniblocks);
+        output.WriteVarint((ulong)values.Length);
+        long previous = values.Length > 0 ? long.CreateTruncating(values[0]) : 0;
+        output.WriteVarint(ZigZag(previous));
+        Span<long> deltas = stackalloc long[DeltaBlockSize];
+        for (int start = 1; start < values.Length; start += DeltaBlockSize)
+        {
+            int count = Math.Min(DeltaBlockSize, values.Length - start);
+            long min = long.MaxValue;
+            for (int k = 0; k < count; k++)
+            {
+                long value = long.CreateTruncating(values[start + k]);
+                long delta = int32 ? (int)value - (int)previous : value - previous;
+                previous = value;
+                deltas[k] = delta;
+                if (delta < min) min = delta;
+            }
+            output.WriteVarint(ZigZag(min));
+            int widthsAt = output.Length;
+            output.GetSpan(DeltaMiniblocks)[..DeltaMiniblocks].Clear();
+            output.Advance(DeltaMiniblocks);
+            for (int m = 0; m * DeltaMiniblockSize < count; m++)
+            {
+                var mini = deltas.Slice(m * DeltaMiniblockSize, Math.Min(DeltaMiniblockSize, count - m * DeltaMiniblockSize));
+                ulong any = 0;
+                for (int k = 0; k < mini.Length; k++)
+                {
+                    ulong above = int32 ? (uint)((int)mini[k] - (int)min) : (ulong)(mini[k] - min);
+                    mini[k] = (long)above;
+                    any |= above;
+                }
+                int width = 64 - BitOperations.LeadingZeroCount(any);
+                output.PatchByte(widthsAt + m, (byte)width);
+                PackMiniblock(mini, width, output);
+            }
+        }
+    }
+
+    /// <summary>32 values of <paramref name="width"/> bits, LSB first (a short last miniblock is padded with zeros).</summary>
+    static void PackMiniblock(ReadOnlySpan<long> values, int width, ByteBuffer output)
+    {
+        if (width == 0) return;
+        int bytes = DeltaMiniblockSize * width / 8;
+        var span = output.GetSpan(bytes + 16);
+        int o = 0, bits = 0;
+        if (width <= 56)
+        {
+            ulong acc = 0;
+            foreach (long value in values)
+            {
+                acc |= (ulong)value << bits;
+                bits += width;
+                while (bits >= 8)
+                {
+                    span[o++] = (byte)acc;
+                    acc >>= 8;
+                    bits -= 8;
+                }
+            }
+            if (bits > 0) span[o++] = (byte)acc;
+        }
+        else
+        {
+            UInt128 acc = 0;
+            foreach (long value in values)
+            {
+                acc |= (UInt128)(ulong)value << bits;
+                bits += width;
+                while (bits >= 8)
+                {
+                    span[o++] = (byte)acc;
+                    acc >>= 8;
+                    bits -= 8;
+                }
+            }
+            if (bits > 0) span[o++] = (byte)acc;
+        }
+        span[o..bytes].Clear();
+        output.Advance(bytes);
+    }
+
+    static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
 }

@@ -90,6 +90,41 @@ public sealed class EventsParquetWriterTests : IDisposable
     }
 
     [Fact]
+    public void Extreme_and_random_integers_survive_the_delta_encoding()
+    {
+        var names = new NameTable();
+        var chunk = new EventChunk(1000);
+        var random = new Random(20261126);
+        long[] extremes = [long.MinValue, long.MaxValue, 0, -1, 1, long.MinValue + 1, long.MaxValue - 1];
+        int[] extremes32 = [int.MaxValue, 0, int.MaxValue - 1, 1];
+        for (int i = 0; i < 1000; i++)
+        {
+            int r = chunk.AddRow();
+            bool wild = i % 97 < 7;
+            chunk.Seq[r] = wild ? extremes[i % 97] : i;
+            chunk.TsNs[r] = wild ? extremes[(i + 3) % 7] : random.NextInt64(long.MinValue, long.MaxValue) >> random.Next(0, 63);
+            chunk.ByteOffset[r] = i * 100 + random.Next(0, 50);
+            chunk.Line[r] = i % 5 == 0 ? 0 : random.NextInt64(1, long.MaxValue) >> random.Next(0, 62); // nulls between values
+            chunk.Cpu[r] = wild ? extremes32[i % 4] : random.Next(-1, 8);
+            chunk.Pid[r] = random.Next(-1, int.MaxValue) >> random.Next(0, 31);
+            chunk.Tgid[r] = i < 300 ? -1 : int.MaxValue - i;
+            chunk.PreemptDepth[r] = (sbyte)random.Next(-1, 128);
+            chunk.MigrateDisable[r] = (sbyte)random.Next(-1, 3);
+            chunk.Comm[r] = names.Intern(Encoding.UTF8.GetBytes("comm" + random.Next(0, 300)));
+            chunk.SetPayload(r, Encoding.UTF8.GetBytes($"p={i}"));
+        }
+        var expected = new EventsTable().Append(chunk, names, "random");
+        string path = Path.Combine(_dir, "events.parquet");
+        using (var writer = new EventsParquetWriter(File.Create(path), rowGroupRows: 450))
+        {
+            writer.Begin("random", names);
+            writer.Append(chunk);
+            writer.Finish();
+        }
+        AssertCellsEqual(expected, path);
+    }
+
+    [Fact]
     public void Schema_and_metadata_are_the_ones_Parquet_Net_wrote()
     {
         string ours = Path.Combine(_dir, "events.parquet");
