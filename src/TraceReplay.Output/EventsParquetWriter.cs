@@ -103,7 +103,7 @@ public sealed class EventsParquetWriter : IDisposable
     void AppendRows(EventChunk chunk, int start, int count)
     {
         int end = start + count;
-        for (int i = start; i < end; i++) _trace.Append(0);
+        _trace.AppendRepeated(0, count);
         _seq.AppendAll(chunk.Seq.AsSpan(start, count));
         for (int i = start; i < end; i++) _line.Append(chunk.Line[i], chunk.Line[i] > 0);
         _byteOffset.AppendAll(chunk.ByteOffset.AsSpan(start, count));
@@ -435,6 +435,16 @@ public sealed class EventsParquetWriter : IDisposable
         }
 
         public void AppendNull() => Defined[Rows++] = 0;
+
+        public void AppendRepeated(int key, int count)
+        {
+            if (count == 0) return;
+            Append(key);
+            _indices.AsSpan(NonNullCount, count - 1).Fill(_indices[NonNullCount - 1]);
+            Defined.AsSpan(Rows, count - 1).Fill(1);
+            NonNullCount += count - 1;
+            Rows += count - 1;
+        }
 
         int Add(int key)
         {

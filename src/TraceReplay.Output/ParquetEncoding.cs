@@ -207,11 +207,9 @@ static class ParquetBits
     /// <summary>How many values equal values[start] follow from start (capped at <paramref name="limit"/>).</summary>
     static int RunLength<T>(ReadOnlySpan<T> values, int start, int limit = int.MaxValue) where T : unmanaged, IBinaryInteger<T>
     {
-        T first = values[start];
         int end = (int)Math.Min((long)start + limit, values.Length);
-        int j = start + 1;
-        while (j < end && values[j] == first) j++;
-        return j - start;
+        int other = values[start..end].IndexOfAnyExcept(values[start]); // vectorized: definition levels are long runs
+        return other < 0 ? end - start : other;
     }
 
     /// <summary>Packs values LSB first, bitWidth bits each, into exactly byteCount bytes (zero padded).</summary>
