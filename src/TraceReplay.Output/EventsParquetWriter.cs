@@ -167,7 +167,8 @@ public sealed class EventsParquetWriter : IDisposable
             _page.Clear();
             column.EncodePage(_page);
             uncompressed += WritePage(PageKind.Data, _rows, column.Encoding);
-            group.Columns[c] = new ColumnChunkMeta(dataOffset, dictionaryOffset, uncompressed, _position - chunkStart, _rows - column.NonNullCount);
+            column.MinMax(out byte[]? min, out byte[]? max);
+            group.Columns[c] = new ColumnChunkMeta(dataOffset, dictionaryOffset, uncompressed, _position - chunkStart, _rows - column.NonNullCount, min, max);
             column.Clear();
         }
         group.CompressedSize = _position - group.FileOffset;
@@ -277,8 +278,10 @@ public sealed class EventsParquetWriter : IDisposable
                 t.I64(7, chunk.CompressedSize);
                 t.I64(9, chunk.DataOffset);
                 if (dictionary) t.I64(11, chunk.DictionaryOffset);
-                t.Struct(12); // statistics: the null count (min/max are not written)
+                t.Struct(12); // statistics: null count, min/max (not for payload and booleans), as readers skip row groups by them
                 t.I64(3, chunk.NullCount);
+                if (chunk.Max != null) t.Binary(5, chunk.Max);
+                if (chunk.Min != null) t.Binary(6, chunk.Min);
                 t.EndStruct();
                 t.EndStruct();
                 t.EndStruct();
@@ -312,7 +315,7 @@ public sealed class EventsParquetWriter : IDisposable
         _stream.Dispose();
     }
 
-    sealed record ColumnChunkMeta(long DataOffset, long DictionaryOffset, long UncompressedSize, long CompressedSize, long NullCount);
+    sealed record ColumnChunkMeta(long DataOffset, long DictionaryOffset, long UncompressedSize, long CompressedSize, long NullCount, byte[]? Min, byte[]? Max);
 
     sealed class RowGroupMeta(long fileOffset, int rows, ColumnChunkMeta[] columns)
     {
@@ -349,6 +352,9 @@ public sealed class EventsParquetWriter : IDisposable
 
         protected abstract void EncodeValues(ByteBuffer page);
 
+        /// <summary>Smallest and largest value in PLAIN form (null when not kept or all values are null).</summary>
+        public virtual void MinMax(out byte[]? min, out byte[]? max) => min = max = null;
+
         public virtual void Clear()
         {
             Rows = 0;
@@ -378,6 +384,8 @@ public sealed class EventsParquetWriter : IDisposable
         public override ParquetEncodingKind Encoding => ParquetEncodingKind.DeltaBinaryPacked;
 
         protected override void EncodeValues(ByteBuffer page) => ParquetBits.EncodeDeltaBinaryPacked<long>(_values.AsSpan(0, NonNullCount), page);
+
+        public override void MinMax(out byte[]? min, out byte[]? max) => IntegerMinMax<long>(_values.AsSpan(0, NonNullCount), out min, out max);
     }
 
     sealed class Int32Column(string name, int capacity) : Column(name, PhysicalType.Int32, capacity)
@@ -394,6 +402,8 @@ public sealed class EventsParquetWriter : IDisposable
         public override ParquetEncodingKind Encoding => ParquetEncodingKind.DeltaBinaryPacked;
 
         protected override void EncodeValues(ByteBuffer page) => ParquetBits.EncodeDeltaBinaryPacked<int>(_values.AsSpan(0, NonNullCount), page);
+
+        public override void MinMax(out byte[]? min, out byte[]? max) => IntegerMinMax<int>(_values.AsSpan(0, NonNullCount), out min, out max);
     }
 
     sealed class BoolColumn(string name, int capacity) : Column(name, PhysicalType.Boolean, capacity)
@@ -408,6 +418,20 @@ public sealed class EventsParquetWriter : IDisposable
         }
 
         protected override void EncodeValues(ByteBuffer page) => ParquetBits.PackBooleans(_values.AsSpan(0, NonNullCount), page);
+    }
+
+    static void IntegerMinMax<T>(ReadOnlySpan<T> values, out byte[]? min, out byte[]? max) where T : unmanaged, System.Numerics.IBinaryInteger<T>
+    {
+        min = max = null;
+        if (values.IsEmpty) return;
+        T low = values[0], high = values[0];
+        foreach (var v in values)
+        {
+            if (v < low) low = v;
+            if (v > high) high = v;
+        }
+        min = MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in low)).ToArray();
+        max = MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in high)).ToArray();
     }
 
     /// <summary>UTF-8 text of a dictionary key (a NameTable id, an EventKind, a need-resched letter).</summary>
@@ -465,6 +489,18 @@ public sealed class EventsParquetWriter : IDisposable
                 AppendByteArray(page, textOf(key));
         }
 
+        /// <summary>Byte-wise (UTF-8 code point order, as Parquet compares strings) over the dictionary's entries.</summary>
+        public override void MinMax(out byte[]? min, out byte[]? max)
+        {
+            min = max = null;
+            foreach (int key in _keys)
+            {
+                var text = ValidUtf8(textOf(key));
+                if (min is null || text.SequenceCompareTo(min) < 0) min = text.ToArray();
+                if (max is null || text.SequenceCompareTo(max) > 0) max = text.ToArray();
+            }
+        }
+
         protected override void EncodeValues(ByteBuffer page)
         {
             int width = ParquetBits.BitWidth(Math.Max(0, _keys.Count - 1));
@@ -501,17 +537,17 @@ public sealed class EventsParquetWriter : IDisposable
         }
     }
 
+    /// <summary>The text itself, or for invalid UTF-8 the bytes of the string the CSV holds (U+FFFD per bad sequence).</summary>
+    static ReadOnlySpan<byte> ValidUtf8(ReadOnlySpan<byte> utf8) =>
+        Utf8.IsValid(utf8) ? utf8 : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(utf8));
+
     /// <summary>
     /// Appends a PLAIN byte array. Text that is not valid UTF-8 is written as the string the CSV holds for it (invalid
     /// sequences replaced by U+FFFD), so both files keep saying the same thing.
     /// </summary>
     static void AppendByteArray(ByteBuffer output, ReadOnlySpan<byte> utf8)
     {
-        if (!Utf8.IsValid(utf8))
-        {
-            AppendByteArray(output, Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(utf8)));
-            return;
-        }
+        utf8 = ValidUtf8(utf8);
         var span = output.GetSpan(4 + utf8.Length);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span, utf8.Length);
         utf8.CopyTo(span[4..]);

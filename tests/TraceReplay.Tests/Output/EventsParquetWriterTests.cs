@@ -124,6 +124,52 @@ public sealed class EventsParquetWriterTests : IDisposable
         AssertCellsEqual(expected, path);
     }
 
+    [Theory]
+    [InlineData("ingest/paired_small.trace.txt.gz", 4096)]
+    [InlineData("tracedat/small_v7zstd_x86tsc.dat", 1000)]
+    public void Row_group_statistics_hold_the_null_count_and_min_max_of_their_rows(string fixture, int rowGroupRows)
+    {
+        string path = Path.Combine(_dir, "events.parquet");
+        var expected = WriteFixture(fixture, path, rowGroupRows);
+        using var file = OpenParquet(path);
+        var groups = file.Metadata!.RowGroups;
+        int checkedStats = 0;
+        for (int g = 0; g < groups.Count; g++)
+        {
+            int from = g * rowGroupRows, to = Math.Min(expected.RowCount, from + rowGroupRows);
+            for (int c = 0; c < expected.Columns.Count; c++)
+            {
+                var column = expected.Columns[c];
+                var stats = groups[g].Columns[c].MetaData!.Statistics!;
+                var present = Enumerable.Range(from, to - from).Where(r => !column.IsNull(r)).ToList();
+                Assert.Equal(to - from - present.Count, stats.NullCount);
+                if (column.Name == "payload" || column is Column<bool> || present.Count == 0)
+                {
+                    Assert.Null(stats.MinValue);
+                    continue;
+                }
+                byte[][] values = column switch
+                {
+                    Column<long> l => present.Select(r => BitConverter.GetBytes(l[r])).ToArray(),
+                    Column<int> i => present.Select(r => BitConverter.GetBytes(i[r])).ToArray(),
+                    Column<string?> s => present.Select(r => Encoding.UTF8.GetBytes(s[r]!)).ToArray(),
+                    _ => throw new NotSupportedException(column.Name),
+                };
+                Comparison<byte[]> order = column switch
+                {
+                    Column<long> => (a, b) => BitConverter.ToInt64(a).CompareTo(BitConverter.ToInt64(b)),
+                    Column<int> => (a, b) => BitConverter.ToInt32(a).CompareTo(BitConverter.ToInt32(b)),
+                    _ => (a, b) => a.AsSpan().SequenceCompareTo(b),
+                };
+                Array.Sort(values, order);
+                Assert.Equal(values[0], stats.MinValue);
+                Assert.Equal(values[^1], stats.MaxValue);
+                checkedStats++;
+            }
+        }
+        Assert.True(checkedStats > groups.Count * 10);
+    }
+
     [Fact]
     public void Schema_and_metadata_are_the_ones_Parquet_Net_wrote()
     {
