@@ -42,11 +42,21 @@ public sealed class EventsParquetWriter : IDisposable
     readonly Column[] _columns;
     byte[] _traceName = [];
 
+    /// <summary>
+    /// Payload bytes after which a row group ends early, so traces with long payloads (stack dumps) keep the buffers
+    /// (payload, page, compressed page: ~3x this) bounded; ordinary text has ~100 bytes per event (13 MB per group).
+    /// </summary>
+    public const int DefaultRowGroupPayloadBytes = 32 << 20;
+
+    readonly long _rowGroupPayloadBytes;
+    long _groupPayloadBytes;
+
     /// <param name="zstdLevel">ZSTD level of every page (1: measured fastest for its size; see the format note).</param>
-    public EventsParquetWriter(Stream stream, int rowGroupRows = DefaultRowGroupRows, int zstdLevel = 1)
+    public EventsParquetWriter(Stream stream, int rowGroupRows = DefaultRowGroupRows, int zstdLevel = 1, int rowGroupPayloadBytes = DefaultRowGroupPayloadBytes)
     {
         _stream = stream;
         _rowGroupRows = rowGroupRows;
+        _rowGroupPayloadBytes = rowGroupPayloadBytes;
         _zstd = new ZstdSharp.Compressor(zstdLevel);
         _headerThrift = new ThriftCompactWriter(_header);
         int n = rowGroupRows;
@@ -87,16 +97,30 @@ public sealed class EventsParquetWriter : IDisposable
         _names = names;
     }
 
-    /// <summary>Adds a chunk's rows; full row groups are written as they fill. The chunk may be reused afterwards.</summary>
+    /// <summary>
+    /// Adds a chunk's rows; full row groups are written as they fill. The chunk may be reused afterwards. Where a group
+    /// ends depends only on the rows (count and payload bytes), never on how they were chunked.
+    /// </summary>
     public void Append(EventChunk chunk)
     {
         int done = 0;
         while (done < chunk.Count)
         {
             int take = Math.Min(chunk.Count - done, _rowGroupRows - _rows);
+            bool payloadFull = false;
+            for (int i = done; i < done + take; i++)
+            {
+                _groupPayloadBytes += 4 + chunk.PayloadLength[i]; // as read (not as re-encoded): the same whatever the chunking
+                if (_groupPayloadBytes >= _rowGroupPayloadBytes)
+                {
+                    take = i - done + 1;
+                    payloadFull = true;
+                    break;
+                }
+            }
             AppendRows(chunk, done, take);
             done += take;
-            if (_rows == _rowGroupRows)
+            if (_rows == _rowGroupRows || payloadFull)
                 WriteRowGroup();
         }
     }
@@ -176,6 +200,7 @@ public sealed class EventsParquetWriter : IDisposable
         _rowGroups.Add(group);
         _totalRows += _rows;
         _rows = 0;
+        _groupPayloadBytes = 0;
     }
 
     enum PageKind { Data = 0, Dictionary = 2 }
@@ -521,6 +546,7 @@ public sealed class EventsParquetWriter : IDisposable
     sealed class PayloadColumn(string name, int capacity) : Column(name, PhysicalType.ByteArray, capacity)
     {
         readonly ByteBuffer _values = new(capacity * 64);
+
 
         public void Append(ReadOnlySpan<byte> utf8)
         {

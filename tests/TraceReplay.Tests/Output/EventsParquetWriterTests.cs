@@ -216,6 +216,22 @@ public sealed class EventsParquetWriterTests : IDisposable
     }
 
     [Fact]
+    public void Long_payloads_end_row_groups_early_at_the_same_rows_whatever_the_chunk_size()
+    {
+        string first = Path.Combine(_dir, "a.parquet"), second = Path.Combine(_dir, "b.parquet");
+        var expected = WriteFixture("ingest/paired_small.trace.txt.gz", first, 5000, payloadBytes: 100_000);
+        WriteFixture("ingest/paired_small.trace.txt.gz", second, 5000, chunkRows: 333, payloadBytes: 100_000);
+        Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
+        AssertCellsEqual(expected, first);
+        using var file = OpenParquet(first);
+        long payload = 0;
+        for (int row = 0; row < expected.RowCount; row++)
+            payload += 4 + Encoding.UTF8.GetByteCount(((Column<string?>)expected["payload"])[row]!);
+        Assert.True(file.RowGroupCount >= payload / 100_000, $"{file.RowGroupCount} row groups for {payload} payload bytes");
+        Assert.All(file.Metadata!.RowGroups, g => Assert.True(g.NumRows < 5000));
+    }
+
+    [Fact]
     public void Events_file_sink_writes_csv_and_parquet_that_agree()
     {
         var reader = TraceOpener.Open(TestData.Path("ingest/tc_trace-android-sched-irq.txt"), "android.txt");
@@ -260,12 +276,13 @@ public sealed class EventsParquetWriterTests : IDisposable
     };
 
     /// <summary>Writes a fixture with the writer and returns the EventsTable batch of the same chunks (the CSV's cells).</summary>
-    static ReportTable WriteFixture(string fixture, string path, int rowGroupRows, int chunkRows = EventChunk.DefaultCapacity)
+    static ReportTable WriteFixture(string fixture, string path, int rowGroupRows, int chunkRows = EventChunk.DefaultCapacity,
+        int payloadBytes = EventsParquetWriter.DefaultRowGroupPayloadBytes)
     {
         var reader = TraceOpener.Open(TestData.Path(fixture), fixture);
         var expected = new EventsTable();
         var chunk = new EventChunk(chunkRows);
-        using var writer = new EventsParquetWriter(File.Create(path), rowGroupRows);
+        using var writer = new EventsParquetWriter(File.Create(path), rowGroupRows, rowGroupPayloadBytes: payloadBytes);
         bool begun = false;
         while (reader.Read(chunk))
         {
