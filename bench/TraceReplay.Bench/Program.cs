@@ -18,6 +18,11 @@ public static class Program
             Environment.ExitCode = FtraceTextSpeed.Digest(args[1..]);
             return;
         }
+        if (args.Length > 1 && args[0] == "--events-parquet")
+        {
+            Environment.ExitCode = EventsParquetSpeed.Run(args[1..]);
+            return;
+        }
         if (args is ["tracedat-decode", var path])
         {
             TraceDatBench.DecodeOnce(path);

@@ -3,17 +3,23 @@ using TraceReplay.Core.Interning;
 
 namespace TraceReplay.Output;
 
-/// <summary>Streams a trace's events into events.csv / events.parquet in the given folder, in row groups of 16 Ki rows (the reader's chunks are smaller, cache-sized; larger groups cost memory: 64 Ki rows took 440 MB).</summary>
+/// <summary>
+/// Streams a trace's events into events.csv / events.parquet in the given folder. The CSV goes through the string
+/// batch of <see cref="EventsTable"/> (16 Ki rows at a time); the Parquet file is encoded straight from the reader's
+/// chunks by <see cref="EventsParquetWriter"/>. Both are written to temporaries renamed into place by <see cref="End"/>.
+/// </summary>
 public sealed class EventsFileSink : IEventSink, IDisposable
 {
     readonly string _directory;
     readonly bool _csv, _parquet;
     readonly EventsTable _table = new();
-    TableFileWriter? _writer;
+    readonly string _fileName;
+    TableFileWriter? _csvWriter;
+    EventsParquetWriter? _parquetWriter;
+    string _parquetPath = "", _parquetTemp = "";
+    bool _committed;
     TraceInfo? _info;
     NameTable? _names;
-
-    readonly string _fileName;
 
     /// <summary>Writes DIRECTORY/FILENAME.csv and .parquet ("events" alone, "part" inside a partition).</summary>
     public EventsFileSink(string directory, bool csv = true, bool parquet = true, string fileName = "events")
@@ -28,31 +34,58 @@ public sealed class EventsFileSink : IEventSink, IDisposable
     {
         _info = info;
         _names = names;
-        _writer = new TableFileWriter(_directory, _fileName, _csv, _parquet);
+        Directory.CreateDirectory(_directory);
+        if (_csv)
+            _csvWriter = new TableFileWriter(_directory, _fileName, csv: true, parquet: false);
+        if (_parquet)
+        {
+            _parquetPath = Path.Combine(_directory, _fileName + ".parquet");
+            _parquetTemp = $"{_parquetPath}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+            _parquetWriter = new EventsParquetWriter(new FileStream(_parquetTemp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16));
+            _parquetWriter.Begin(info.Name, names);
+        }
     }
 
-    /// <summary>Rows per Parquet row group: reader chunks are small (cache-sized), row groups should not be.</summary>
-    const int RowGroupRows = 16384;
+    /// <summary>Rows per CSV batch: reader chunks are small (cache-sized), batches should not be.</summary>
+    const int CsvBatchRows = 16384;
 
     public void Consume(EventChunk chunk)
     {
+        _parquetWriter?.Append(chunk);
+        if (_csvWriter is null) return;
         _table.Append(chunk, _names!, _info!.Name);
-        if (_table.RowCount >= RowGroupRows)
-            Flush();
+        if (_table.RowCount >= CsvBatchRows)
+            FlushCsv();
     }
 
     public void End()
     {
-        if (_table.RowCount > 0 || _writer!.RowsWritten == 0)
-            Flush();
-        _writer!.Commit();
+        if (_csvWriter != null)
+        {
+            if (_table.RowCount > 0 || _csvWriter.RowsWritten == 0)
+                FlushCsv();
+            _csvWriter.Commit();
+        }
+        if (_parquetWriter != null)
+        {
+            _parquetWriter.Finish();
+            _parquetWriter.Dispose();
+            File.Move(_parquetTemp, _parquetPath, overwrite: true);
+        }
+        _committed = true;
     }
 
-    void Flush()
+    void FlushCsv()
     {
-        _writer!.Write(_table.Batch);
+        _csvWriter!.Write(_table.Batch);
         _table.Clear();
     }
 
-    public void Dispose() => _writer?.Dispose();
+    public void Dispose()
+    {
+        _csvWriter?.Dispose();
+        if (_committed || _parquetWriter is null) return;
+        try { _parquetWriter.Dispose(); } catch (IOException) { }
+        File.Delete(_parquetTemp);
+    }
 }

@@ -46,6 +46,11 @@ public sealed class EventsTable
     static readonly string[] s_kindNames = Enum.GetNames<EventKind>().Select(ToSnake).ToArray();
     static readonly string?[] s_reschedNames = BuildReschedNames();
 
+    /// <summary>The kind column's text by (int)EventKind, as UTF-8 (for writers that skip the string batch).</summary>
+    internal static readonly byte[][] KindNamesUtf8 = s_kindNames.Select(Encoding.UTF8.GetBytes).ToArray();
+    /// <summary>The need_resched column's text by letter byte (null: the cell is null), as UTF-8.</summary>
+    internal static readonly byte[]?[] ReschedNamesUtf8 = s_reschedNames.Select(n => n is null ? null : Encoding.UTF8.GetBytes(n)).ToArray();
+
     /// <summary>Converts one chunk into a batch (the returned table is reused by the next call).</summary>
     public ReportTable Fill(EventChunk chunk, NameTable names, string traceName)
     {
