@@ -535,7 +535,8 @@ public sealed partial class FtraceTextReader
         }
         else
             chunk.SetNoFlags(row);
-        NoteVariant(ref p);
+        if ((p.CounterTs && !Info.CounterClock) || Info.Variant.Length == 0)
+            NoteVariant(ref p);
         FillBody(chunk, row, line[p.RestStart..]);
     }
 
