@@ -22,16 +22,17 @@ public sealed class FtracePrefixFastPathTests
             + "  tasc-2     [001] d...1 100.000008" + payload
             + " xtasc-2     [001] d...1 100.000009" + payload   // first byte
             + " xtasc-2 (  7) [001] d...1 100.000010" + payload // tgid column appears
-            + " xtasc-2 (  8) [001] d...1 100.000011" + payload; // tgid
+            + " xtasc-2 (  8) [001] d...1 100.000011" + payload  // tgid
+            + " xtasc-2 (  8) [001]  d..1 100.000012" + payload; // flags one column further and narrower
         var (rows, reader) = IngestTestUtil.ReadText(text);
         Assert.Equal(0, reader.Errors.Total);
-        Assert.Equal(11, rows.Count);
+        Assert.Equal(12, rows.Count);
         var expected = new (int Cpu, int Pid, int Tgid, string Comm, string Flags, sbyte Migrate, bool IrqsOff)[]
         {
             (0, 1, -1, "task", ".....", 0, false), (0, 1, -1, "task", ".....", 0, false), (1, 1, -1, "task", ".....", 0, false),
             (1, 2, -1, "task", ".....", 0, false), (1, 2, -1, "tasc", ".....", 0, false), (1, 2, -1, "tasc", "....1", 1, false),
             (1, 2, -1, "tasc", "d...1", 1, true), (1, 2, -1, "tasc", "d...1", 1, true), (1, 2, -1, "xtasc", "d...1", 1, true),
-            (1, 2, 7, "xtasc", "d...1", 1, true), (1, 2, 8, "xtasc", "d...1", 1, true),
+            (1, 2, 7, "xtasc", "d...1", 1, true), (1, 2, 8, "xtasc", "d...1", 1, true), (1, 2, 8, "xtasc", "d..1", -1, true),
         };
         for (int i = 0; i < rows.Count; i++)
         {
@@ -56,6 +57,20 @@ public sealed class FtracePrefixFastPathTests
         Assert.Equal([100_000_001_000L, 100_000_003_000L], rows.Select(r => r.TsNs));
         var e = Assert.Single(reader.Errors.Stored);
         Assert.Equal(2, e.Line);
+    }
+
+    [Fact]
+    public void RepeatedTaskAndCpuFollowedByNoFlagsFallsBackToTheNextBracket()
+    {
+        // the bytes up to "[000]" repeat, but what follows is no flags column: the '[' after it holds the CPU,
+        // and the comm runs up to that task's "-pid", as for a first-seen line
+        string text = "  task-1     [000] ..... 100.000001: ev_p: x=1\n"
+                      + "  task-1     [000] xx-2 [001] ..... 100.000002: ev_p: x=2\n";
+        var (rows, reader) = IngestTestUtil.ReadText(text);
+        Assert.Equal(0, reader.Errors.Total);
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(("task-1     [000] xx", 2, 1, 100_000_002_000L), (rows[1].Comm, rows[1].Pid, rows[1].Cpu, rows[1].TsNs));
+        Assert.Equal(("task", 1, 0), (rows[0].Comm, rows[0].Pid, rows[0].Cpu));
     }
 
     [Theory]
