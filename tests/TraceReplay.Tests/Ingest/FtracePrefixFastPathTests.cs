@@ -116,4 +116,16 @@ public sealed class FtracePrefixFastPathTests
             Assert.Equal(1, reader.Errors.Total);
         }
     }
+
+    [Fact]
+    public void FlagsColumnBytesAreExactlyTheKernelLetters()
+    {
+        // every byte in the middle of a flags column: only these (kernel.md section 4, plus hex depth digits) make one
+        const string letters = ".dDbXNnpBLlhHsZz0123456789abcdef";
+        for (int b = 0; b < 256; b++)
+        {
+            byte[] token = [(byte)'.', (byte)'.', (byte)b, (byte)'.', (byte)'.'];
+            Assert.True(letters.Contains((char)b) == TraceReplay.Ingest.Ftrace.FtraceFlags.IsFlagsToken(token), "byte " + b);
+        }
+    }
 }
