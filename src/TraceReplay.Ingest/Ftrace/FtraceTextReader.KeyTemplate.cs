@@ -85,7 +85,7 @@ public sealed partial class FtraceTextReader
             var v = Vector256.LoadUnsafe(ref text, (nuint)valueStart);
             uint separators = (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'\n')))
                 .ExtractMostSignificantBits();
-            int length = Math.Min(separators != 0 ? BitOperations.TrailingZeroCount(separators) : 32, n - valueStart);
+            int length = Math.Min(BitOperations.TrailingZeroCount(separators), n - valueStart); // 32 when none
             bool allDigits;
             int valueEnd, next;
             if (length < 32)
