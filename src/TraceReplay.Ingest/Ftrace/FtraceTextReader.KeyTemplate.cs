@@ -93,8 +93,9 @@ public sealed partial class FtraceTextReader
                 uint nonDigits = Vector256.GreaterThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9)).ExtractMostSignificantBits();
                 allDigits = (nonDigits & ((1u << length) - 1)) == 0;
                 valueEnd = valueStart + length;
-                // the separators after the value, from the same vector (what SkipSeparators finds)
-                next = valueEnd + BitOperations.TrailingZeroCount(~(separators >> length));
+                // the byte after the separators that end the value (what SkipSeparators finds), from the same vector:
+                // the lowest zero above the lowest set bit, computed from the bits alone so it need not wait for length
+                next = valueStart + BitOperations.TrailingZeroCount(~(separators | (separators - 1)));
                 if (next >= n)
                     next = n;
                 else if (next == valueStart + 32)
