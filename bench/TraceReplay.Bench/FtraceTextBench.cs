@@ -101,9 +101,11 @@ public static class FtraceTextSpeed
     {
         if (args.Length < 1)
         {
-            Console.Error.WriteLine("usage: TraceReplay.Bench --ingest-text FILE");
+            Console.Error.WriteLine("usage: TraceReplay.Bench --ingest-text FILE [REPEATS]");
             return 1;
         }
+        if (args.Length > 1)
+            return RunInMemory(args[0], int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
         var sw = Stopwatch.StartNew();
         var input = new FileStream(args[0], FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         long bytes = input.Length;
@@ -111,6 +113,27 @@ public static class FtraceTextSpeed
         sw.Stop();
         double s = sw.Elapsed.TotalSeconds;
         Console.WriteLine($"events={events} bytes={bytes} seconds={s:F3} events_per_s={events / s:F0} MB_per_s={bytes / s / 1e6:F1}");
+        return 0;
+    }
+
+    /// <summary>
+    /// The file read into memory once, then ingested REPEATS times: CPU ns per event of each pass and their minimum
+    /// and median (no I/O, JIT warm after the first pass), for comparing reader changes on a loaded machine.
+    /// </summary>
+    static int RunInMemory(string path, int repeats)
+    {
+        byte[] text = File.ReadAllBytes(path);
+        var perEvent = new List<double>();
+        for (int r = 0; r < repeats; r++)
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            long events = Ingest(new MemoryStream(text, writable: false));
+            double ns = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalNanoseconds / events;
+            perEvent.Add(ns);
+            Console.WriteLine($"pass {r + 1}: events={events} cpu_ns_per_event={ns:F1}");
+        }
+        perEvent.Sort();
+        Console.WriteLine($"cpu ns/event: min {perEvent[0]:F1} median {perEvent[perEvent.Count / 2]:F1} of {repeats} passes");
         return 0;
     }
 }

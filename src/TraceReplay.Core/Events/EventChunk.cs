@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TraceReplay.Core.Interning;
 
 namespace TraceReplay.Core.Events;
@@ -113,15 +114,18 @@ public sealed class EventChunk
     /// Starts a new row leaving Seq … MigrateDisable as they were (stale values of an earlier chunk): for readers that
     /// set every one of those columns themselves, so each is written once per event. Payload and fields start empty.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // once per text event: the call cost more than the body
     public int AddRowUnset()
     {
         if (Count == Capacity)
-            throw new InvalidOperationException("EventChunk is full");
+            ThrowFull();
         int i = Count++;
         PayloadStart[i] = TextLength; PayloadLength[i] = 0;
         FieldStart[i] = FieldTotal; FieldCount[i] = 0;
         return i;
     }
+
+    static void ThrowFull() => throw new InvalidOperationException("EventChunk is full");
 
     /// <summary>The flags columns of a row whose input carries no flags (what <see cref="AddRow"/> would have set).</summary>
     public void SetNoFlags(int row)
@@ -143,9 +147,11 @@ public sealed class EventChunk
     }
 
     /// <summary>Copies bytes into the arena and returns their start.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int AppendText(ReadOnlySpan<byte> utf8)
     {
-        EnsureText(utf8.Length);
+        if (TextLength + utf8.Length > Text.Length)
+            EnsureText(utf8.Length);
         utf8.CopyTo(Text.AsSpan(TextLength));
         int start = TextLength;
         TextLength += utf8.Length;
@@ -153,6 +159,7 @@ public sealed class EventChunk
     }
 
     /// <summary>Sets row's payload; must be called before its fields so field text can point into it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetPayload(int row, ReadOnlySpan<byte> utf8)
     {
         PayloadStart[row] = AppendText(utf8);
@@ -185,7 +192,14 @@ public sealed class EventChunk
     }
 
     /// <summary>Makes room for <paramref name="extra"/> more fields, for readers that fill the field columns directly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void EnsureFieldCapacity(int extra)
+    {
+        if (FieldTotal + extra > FieldKey.Length)
+            GrowFieldsFor(extra);
+    }
+
+    void GrowFieldsFor(int extra)
     {
         while (FieldTotal + extra > FieldKey.Length)
             GrowFields();

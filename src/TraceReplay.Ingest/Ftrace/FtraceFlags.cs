@@ -20,12 +20,16 @@ public static class FtraceFlags
         return !IsHexDigit(token[0]) || token[0] == 'b' || token[0] == 'd' || token[0] == 'D';
     }
 
-    static bool IsFlagChar(byte b) => b switch
-    {
-        (byte)'.' or (byte)'d' or (byte)'D' or (byte)'b' or (byte)'X' or (byte)'N' or (byte)'n' or (byte)'p'
-            or (byte)'B' or (byte)'L' or (byte)'l' or (byte)'h' or (byte)'H' or (byte)'s' or (byte)'Z' or (byte)'z' => true,
-        _ => IsHexDigit(b),
-    };
+    /// <summary>
+    /// One of . d D b X N n p B L l h H s Z z and the hex digits 0-9 a-f: a bit per ASCII byte in two words (a lookup
+    /// instead of a chain of compares; every changed flags column checks each of its bytes).
+    /// </summary>
+    static bool IsFlagChar(byte b) => b < 64 ? ((FlagCharsBelow64 >> b) & 1) != 0 : b < 128 && ((FlagCharsFrom64 >> (b - 64)) & 1) != 0;
+
+    /// <summary>'.' and '0'-'9'.</summary>
+    const ulong FlagCharsBelow64 = 0x03ff400000000000UL;
+    /// <summary>B D H L N X Z, a-f, h l n p s z.</summary>
+    const ulong FlagCharsFrom64 = 0x0409517e05005114UL;
 
     static bool IsHexDigit(byte b) => (uint)(b - '0') <= 9 || (uint)(b - 'a') <= 5;
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TraceReplay.Core.Events;
 
@@ -62,51 +63,85 @@ public sealed partial class FtraceTextReader
         chunk.EnsureFieldCapacity(template.Count);
         int first = chunk.FieldTotal;
         int f = first;
-        int[] fieldKeys = chunk.FieldKey;
-        FieldType[] fieldTypes = chunk.FieldTypes;
-        long[] fieldValues = chunk.FieldValue;
-        int[] fieldTextStarts = chunk.FieldTextStart;
-        int[] fieldTextLengths = chunk.FieldTextLength;
+        // the checks above bound every access below (payload + 32 bytes inside the arena, room for Count fields), so
+        // the loop reads and writes through refs without per-access bounds checks (~15% of this method's time)
+        ref byte text = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(arena), baseOffset);
+        ref int fieldKeys = ref MemoryMarshal.GetArrayDataReference(chunk.FieldKey);
+        ref FieldType fieldTypes = ref MemoryMarshal.GetArrayDataReference(chunk.FieldTypes);
+        ref long fieldValues = ref MemoryMarshal.GetArrayDataReference(chunk.FieldValue);
+        ref int fieldTextStarts = ref MemoryMarshal.GetArrayDataReference(chunk.FieldTextStart);
+        ref int fieldTextLengths = ref MemoryMarshal.GetArrayDataReference(chunk.FieldTextLength);
         int pos = SkipSeparators(p, 0);
         var keys = template.Keys;
-        for (int k = 0; k < template.Count && pos < n; k++)
+        int count = Math.Min(template.Count, keys.Length);
+        for (int k = 0; k < count && pos < n; k++)
         {
             ref var key = ref keys[k];
-            var head = Vector128.Create((ReadOnlySpan<byte>)arena.AsSpan(baseOffset + pos, 16));
+            var head = Vector128.LoadUnsafe(ref text, (nuint)pos);
             int valueStart = pos + key.Length + 1;
             if ((head & key.Mask) != key.KeyEquals || valueStart > n)
                 return false;
-            int valueEnd = ValueEnd(arena, baseOffset, valueStart, n, out bool allDigits);
-            var value = p[valueStart..valueEnd];
+            // the value runs to the first ' ' or '\n' (or the payload end); most values fit one vector
+            var v = Vector256.LoadUnsafe(ref text, (nuint)valueStart);
+            uint separators = (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'\n')))
+                .ExtractMostSignificantBits();
+            int length = Math.Min(BitOperations.TrailingZeroCount(separators), n - valueStart); // 32 when none
+            bool allDigits;
+            int valueEnd, next;
+            if (length < 32)
+            {
+                uint nonDigits = Vector256.GreaterThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9)).ExtractMostSignificantBits();
+                allDigits = (nonDigits & ((1u << length) - 1)) == 0;
+                valueEnd = valueStart + length;
+                // the byte after the separators that end the value (what SkipSeparators finds), from the same vector:
+                // the lowest zero above the lowest set bit, computed from the bits alone so it need not wait for length
+                next = valueStart + BitOperations.TrailingZeroCount(~(separators | (separators - 1)));
+                if (next >= n)
+                    next = n;
+                else if (next == valueStart + 32)
+                    next = SkipSeparators(p, next);
+            }
+            else
+            {
+                valueEnd = LongValueEnd(arena, baseOffset, valueStart, n, out allDigits);
+                next = SkipSeparators(p, valueEnd);
+            }
+            var value = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref text, valueStart), length < 32 ? length : valueEnd - valueStart);
             FieldType type;
-            long v;
+            long parsed;
             if (allDigits && !key.Pointer && value.Length is > 0 and <= 18)
             {
                 // what ClassifyValue finds for a plain decimal, without re-checking the digits
-                // (a local of its own: v is address-taken by ClassifyValue and would live in memory in the loop)
+                // (a local of its own: parsed is address-taken by ClassifyValue and would live in memory in the loop)
                 long digits = 0;
                 foreach (byte b in value)
                     digits = digits * 10 + (b - '0');
                 type = FieldType.Int;
-                v = digits;
+                parsed = digits;
             }
             else if (!key.Pointer && value.Length is > 0 and not (8 or 16) && (uint)(value[0] - '0') > 9 && value[0] != '-')
             {
                 // ClassifyValue's answer for a word that is neither a number, "0x…" nor a bare %p-width hex
                 type = FieldType.Text;
-                v = 0;
+                parsed = 0;
+            }
+            else if (key.Pointer && value.Length == 16 && TryParseHex16(value, out long pointer))
+            {
+                // ClassifyValue's answer for a %p pointer (16 hex digits cannot start with "0x")
+                type = FieldType.Hex;
+                parsed = pointer;
             }
             else
             {
-                type = ClassifyValue(value, key.Pointer, out v);
+                type = ClassifyValue(value, key.Pointer, out parsed);
             }
-            fieldKeys[f] = key.Id;
-            fieldTypes[f] = type;
-            fieldValues[f] = v;
-            fieldTextStarts[f] = baseOffset + valueStart;
-            fieldTextLengths[f] = value.Length;
+            Unsafe.Add(ref fieldKeys, f) = key.Id;
+            Unsafe.Add(ref fieldTypes, f) = type;
+            Unsafe.Add(ref fieldValues, f) = parsed;
+            Unsafe.Add(ref fieldTextStarts, f) = baseOffset + valueStart;
+            Unsafe.Add(ref fieldTextLengths, f) = value.Length;
             f++;
-            pos = SkipSeparators(p, valueEnd);
+            pos = next;
         }
         if (pos != n)
             return false;
@@ -121,25 +156,7 @@ public sealed partial class FtraceTextReader
         return i;
     }
 
-    /// <summary>
-    /// First ' ' or '\n' at or after <paramref name="from"/>, or <paramref name="n"/>; the arena has 32 bytes past n.
-    /// <paramref name="allDigits"/> tells whether every byte before it is a decimal digit.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static int ValueEnd(byte[] arena, int baseOffset, int from, int n, out bool allDigits)
-    {
-        var v = Vector256.Create((ReadOnlySpan<byte>)arena.AsSpan(baseOffset + from, 32));
-        uint separators = (Vector256.Equals(v, Vector256.Create((byte)' ')) | Vector256.Equals(v, Vector256.Create((byte)'\n')))
-            .ExtractMostSignificantBits();
-        // most values are shorter than one vector; the last one ends at the payload end, not at a separator
-        int length = Math.Min(separators != 0 ? BitOperations.TrailingZeroCount(separators) : 32, n - from);
-        if (length == 32)
-            return LongValueEnd(arena, baseOffset, from, n, out allDigits);
-        uint nonDigits = Vector256.GreaterThan(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9)).ExtractMostSignificantBits();
-        allDigits = (nonDigits & ((1u << length) - 1)) == 0;
-        return from + length;
-    }
-
+    /// <summary>The end of a value of 32 bytes or more (the first ' ' or '\n', or n); the caller classifies it in full.</summary>
     static int LongValueEnd(byte[] arena, int baseOffset, int from, int n, out bool allDigits)
     {
         allDigits = false; // the caller classifies the value in full

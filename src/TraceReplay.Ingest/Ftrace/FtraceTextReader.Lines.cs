@@ -47,7 +47,7 @@ public sealed partial class FtraceTextReader
         }
 
         var prefix = default(LinePrefix);
-        if (TryParseBracketPrefix(line, ref prefix) || TryParseLatencyPrefix(line, ref prefix))
+        if (TryReuseLastPrefix(line, ref prefix) || TryParseBracketPrefix(line, ref prefix) || TryParseLatencyPrefix(line, ref prefix))
         {
             if (chunk.IsFull)
                 return false;

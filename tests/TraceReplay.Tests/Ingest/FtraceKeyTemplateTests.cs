@@ -100,4 +100,23 @@ public sealed class FtraceKeyTemplateTests
         Assert.Equal((FieldType.Hex, unchecked((long)0xffff8881DEADBEEFUL), "ffff8881DEADBEEF"), rows[1].Fields["ptr"]);
         Assert.Equal((FieldType.Text, 0L, "f+0x1/0x2"), rows[1].Fields["call_site"]);
     }
+
+    [Fact]
+    public void SeparatorRunsAndValuesLongerThanAVector()
+    {
+        // separators after a value are skipped from the value's own 32-byte vector; runs and values that cross it
+        string spaces = new(' ', 40);
+        string longText = "abcdefghij_abcdefghij_abcdefghij_abcdefghij"; // 43 bytes
+        var f = FieldsOf("x=1" + spaces + "y=" + longText + spaces + "z=123456789012345678");
+        Assert.Equal(3, f.Count);
+        Assert.Equal((FieldType.Int, 1L, "1"), f["x"]);
+        Assert.Equal((FieldType.Text, 0L, longText), f["y"]);
+        Assert.Equal((FieldType.Int, 123456789012345678L, "123456789012345678"), f["z"]);
+
+        // a separator run that ends exactly at a vector end, then a value ending the payload after one space
+        var g = FieldsOf("x=7" + new string(' ', 29) + "y=v z=9 ");
+        Assert.Equal((FieldType.Int, 7L, "7"), g["x"]);
+        Assert.Equal((FieldType.Text, 0L, "v"), g["y"]);
+        Assert.Equal((FieldType.Int, 9L, "9"), g["z"]);
+    }
 }
