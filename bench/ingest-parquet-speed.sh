@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process timing of `tracereplay ingest --format parquet` (issue 2: >= 1.5 M events/s including the Parquet write
-# of the events table, peak RSS <= 400 MB) on the real 6.18 text repeated to >= 500 MB, beside `cat` of the same file,
-# in one run. With BASE=<git ref> (e.g. BASE=main) the same ingest built from that ref is timed too, interleaved run by
+# of the events table, peak RSS <= 400 MB) on the real 6.18 text repeated to >= 500 MB, beside `cat` of the same file
+# and an awk field split, in one run. With BASE=<git ref> (e.g. BASE=main) the same ingest built from that ref is timed too, interleaved run by
 # run with this tree's, so before and after share the machine's load. Prints medians of RUNS runs (default 5): wall,
 # user+sys CPU, events/s (wall and per CPU-second) and peak RSS. ReadyToRun publish, runtime settings as shipped.
 # Usage: bench/ingest-parquet-speed.sh [RUNS]   (env: BASE=ref, WORK=/tmp/tracereplay-bench, SHARED=../shared)
@@ -28,8 +28,8 @@ publish() { # source dir, output dir
   dotnet publish "$1/src/TraceReplay.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$2" -v q --nologo >/dev/null
 }
 publish . "$work/pq-after"
-labels=("cat" "ingest (this tree)")
-cmds=("cat $text" "$work/pq-after/tracereplay ingest $text --out $work/pq-out --format parquet --quiet")
+labels=("cat" "awk field split" "ingest (this tree)")
+cmds=("cat $text" "awk {n+=NF}END{print(n)} $text" "$work/pq-after/tracereplay ingest $text --out $work/pq-out --format parquet --quiet")
 if [ -n "${BASE:-}" ]; then
   rm -rf "$work/pq-base-src" && mkdir -p "$work/pq-base-src"
   git archive "$BASE" | tar -x -C "$work/pq-base-src"
@@ -52,7 +52,7 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR
 echo "$(basename "$text"): $(($(stat -c %s "$text") / 1000000)) MB, $events events; medians of $runs runs; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
 for i in "${!cmds[@]}"; do
   w=$(echo "${wall[$i]}" | median); c=$(echo "${cpu[$i]}" | median); r=$(echo "${rss[$i]}" | median)
-  if [ "$i" = 0 ]; then
+  if [ "$i" -le 1 ]; then
     printf '%-22s wall %6.2f s  CPU %6.2f s  peak RSS %4d MB\n' "${labels[$i]}" "$w" "$c" $((r / 1024))
   else
     printf '%-22s wall %6.2f s  CPU %6.2f s  = %4.2f M events/s wall, %4.2f M events per CPU-second  peak RSS %4d MB\n' \
