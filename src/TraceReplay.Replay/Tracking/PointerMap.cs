@@ -34,8 +34,9 @@ internal sealed class PointerMap<TValue> where TValue : struct
     /// <summary>The value of <paramref name="key"/> (non-zero), added as default when absent.</summary>
     public ref TValue GetValueRefOrAddDefault(ulong key, out bool exists)
     {
-        // Half full at most, so an absent key ends its probe after one or two slots on average.
-        if (_count >= _entries.Length >> 1) Resize(_entries.Length * 2);
+        // Three quarters full at most: short probes, and at the object table's sweep limit (2^20 freed pointers) the
+        // table is 2^21 slots, not twice that.
+        if (_count >= _entries.Length - (_entries.Length >> 2)) Resize(_entries.Length * 2);
         var entries = _entries;
         int mask = entries.Length - 1;
         int i = Slot(key, _shift);
