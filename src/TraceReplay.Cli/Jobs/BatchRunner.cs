@@ -146,7 +146,7 @@ public sealed class BatchRunner
         _log.WriteLine($"{"trace",-48} {"format",-12} {"status",-7} {"events",10} {"errors",7}  findings");
         foreach (var r in results.OrderBy(r => r.Input.Name, StringComparer.Ordinal))
         {
-            var findings = string.Join(" ", _pipeline.FindingCounts(r).Where(kv => kv.Value > 0).Select(kv => $"{kv.Key}={kv.Value}"));
+            var findings = string.Join(" ", _pipeline.FindingCounts(r).Where(f => f.Count > 0).Select(f => $"{f.Name}={f.Count}"));
             _log.WriteLine($"{Truncate(r.Input.Name, 48),-48} {r.Info?.Format.ToString() ?? r.Input.Format.ToString(),-12} {r.Status,-7} {r.Events,10} {r.ErrorCount,7}  {findings}");
         }
         _log.WriteLine($"{results.Count} processed, {upToDate} up to date, {skipped} skipped (not traces), {results.Count(r => r.Status != "ok")} failed; layout {layout.ToString().ToLowerInvariant()}; outputs in {_options.OutDirectory}");
