@@ -72,9 +72,9 @@ public sealed class Pipeline
         yield return Summary.Schema(FindingCounts(new TraceResult(new TraceInput("", "", "", TraceFormat.Unknown, ""))));
     }
 
-    public IReadOnlyList<KeyValuePair<string, long>> FindingCounts(TraceResult result)
+    public IReadOnlyList<FindingCount> FindingCounts(TraceResult result)
     {
-        var counts = new List<KeyValuePair<string, long>>();
+        var counts = new List<FindingCount>();
         foreach (string name in s_findingTables)
         {
             var table = result.Tables.FirstOrDefault(t => t.Name == name);
@@ -93,6 +93,10 @@ public sealed class Pipeline
         return n;
     }
 }
+
+/// <summary>How many rows of one finding kind a trace produced (a summary column). A class, not a KeyValuePair:
+/// lists and LINQ over reference types run precompiled shared code, a struct instantiation is jitted every run.</summary>
+public sealed record FindingCount(string Name, long Count);
 
 /// <summary>Streams the events table into the trace's partition of events/.</summary>
 sealed class EventsStage(string directory, bool csv, bool parquet) : ITraceStage, IDisposable

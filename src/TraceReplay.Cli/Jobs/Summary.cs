@@ -9,7 +9,7 @@ public static class Summary
     /// The row; <paramref name="replaySummary"/> (the replay's own one-row summary) adds its detail counts after the
     /// fixed columns. Console logs have none, so those cells are null for them after the merge.
     /// </summary>
-    public static ReportTable Row(TraceResult r, IReadOnlyList<KeyValuePair<string, long>> findings, ReportTable? replaySummary = null)
+    public static ReportTable Row(TraceResult r, IReadOnlyList<FindingCount> findings, ReportTable? replaySummary = null)
     {
         var t = new ReportTable("summary");
         var info = r.Info;
@@ -28,8 +28,8 @@ public static class Summary
         t.Int64("lost_events").Append(info?.LostEvents ?? 0);
         t.Int64("lost_markers").Append(info?.LostMarkers ?? 0);
         t.Int64("parse_errors").Append(r.ErrorCount);
-        foreach (var (name, count) in findings)
-            t.Int64(name).Append(count);
+        foreach (var finding in findings)
+            t.Int64(finding.Name).Append(finding.Count);
         if (replaySummary is { RowCount: 1 })
         {
             var have = t.Columns.Select(c => c.Name).ToHashSet();
@@ -42,7 +42,7 @@ public static class Summary
     }
 
     /// <summary>The summary's columns with no row (for a run that processed no trace, e.g. an empty shard).</summary>
-    public static ReportTable Schema(IReadOnlyList<KeyValuePair<string, long>> findings)
+    public static ReportTable Schema(IReadOnlyList<FindingCount> findings)
     {
         var row = Row(new TraceResult(new TraceInput("", "", "", Core.Events.TraceFormat.Unknown, "")), findings);
         row.Clear();

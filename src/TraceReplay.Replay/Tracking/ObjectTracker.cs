@@ -1,7 +1,6 @@
 using TraceReplay.Core.Interning;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using TraceReplay.Core.Events;
 using TraceReplay.Core.Tables;
 using TraceReplay.Replay.Engine;
@@ -36,7 +35,7 @@ internal sealed class ObjectTracker : ILiveObjects
 
     readonly ReplayShared _shared;
     readonly LifetimeTable _table;
-    readonly Dictionary<ulong, ObjectRec> _objects = new();
+    readonly PointerMap<ObjectRec> _objects = new();
     readonly Dictionary<int, CacheStat> _caches = new();
     /// <summary>The same stats indexed by cache name id: every kmem event looks its cache up.</summary>
     CacheStat?[] _statById = [];
@@ -110,7 +109,7 @@ internal sealed class ObjectTracker : ILiveObjects
         if (cache < 0) cache = KmallocCache(bytes);
         var stat = Stat(cache);
         stat.Allocs++;
-        ref var rec = ref CollectionsMarshal.GetValueRefOrAddDefault(_objects, (ulong)p, out bool exists);
+        ref var rec = ref _objects.GetValueRefOrAddDefault((ulong)p, out bool exists);
         if (exists && rec.Live)
         {
             // Allocated again without a free we saw: the free was lost or not traced; drop the old one from live.
@@ -135,7 +134,7 @@ internal sealed class ObjectTracker : ILiveObjects
     {
         if (!KmemFields.TryGetValue(chunk, fields.Ptr, out long p) || p == 0) return;
         long ts = chunk.TsNs[r];
-        ref var rec = ref CollectionsMarshal.GetValueRefOrNullRef(_objects, (ulong)p);
+        ref var rec = ref _objects.GetValueRefOrNullRef((ulong)p);
         if (Unsafe.IsNullRef(ref rec))
         {
             int cache = namedCache ? CacheFromName(chunk, fields) : -1;
@@ -164,7 +163,7 @@ internal sealed class ObjectTracker : ILiveObjects
 
     public bool TryGetLiveSize(ulong ptr, out long bytes)
     {
-        ref var rec = ref CollectionsMarshal.GetValueRefOrNullRef(_objects, ptr);
+        ref var rec = ref _objects.GetValueRefOrNullRef(ptr);
         if (!Unsafe.IsNullRef(ref rec) && rec.Live) { bytes = rec.Bytes; return true; }
         bytes = 0;
         return false;
@@ -174,8 +173,9 @@ internal sealed class ObjectTracker : ILiveObjects
 
     public IEnumerable<(int Cache, long Bytes, long AllocNs)> Live()
     {
-        foreach (var kv in _objects)
-            if (kv.Value.Live) yield return (kv.Value.Named ? kv.Value.Cache : 0, kv.Value.Bytes, kv.Value.AllocNs);
+        for (int slot = 0; slot < _objects.SlotCount; slot++)
+            if (_objects.TryGetAt(slot, out _, out var rec) && rec.Live)
+                yield return (rec.Named ? rec.Cache : 0, rec.Bytes, rec.AllocNs);
     }
 
     bool StartsAtBoot(long ts)
@@ -199,11 +199,7 @@ internal sealed class ObjectTracker : ILiveObjects
     void Sweep()
     {
         _sweeps++;
-        var dead = new List<ulong>();
-        foreach (var kv in _objects)
-            if (!kv.Value.Live) dead.Add(kv.Key);
-        foreach (var k in dead) _objects.Remove(k);
-        _objects.TrimExcess();
+        _objects.RemoveAll(static rec => !rec.Live);
     }
 
     // ---- caches from function / graph / kprobe rows ------------------------------------------------------------
