@@ -17,7 +17,10 @@ mkdir -p "$work"
 # ReadyToRun, as docs/quickstart.md installs it: self-contained and composite (app and framework compiled together, so
 # the framework's generics over our types and Parquet.Net's are precompiled too), no JIT warm-up inside the timing.
 # Its own folder: other scripts publish the framework-dependent build into $work/bin.
-dotnet publish src/TraceReplay.Cli -c Release -r linux-x64 --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -o "$work/bin-composite" -v q --nologo >/dev/null
+# Own obj/ and bin/ folders: a later plain ReadyToRun publish (other bench scripts) would otherwise find the composite's
+# component stubs and self-contained runtimeconfig up to date and ship them (that binary would not start).
+dotnet publish src/TraceReplay.Cli -c Release -r linux-x64 --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true \
+  -p:IntermediateOutputPath=obj/composite/ -p:OutputPath=bin/composite/ -o "$work/bin-composite" -v q --nologo >/dev/null
 tr="$work/bin-composite/tracereplay"
 
 text="$work/paired_medium_x.trace.txt"
