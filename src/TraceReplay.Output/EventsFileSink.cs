@@ -16,8 +16,7 @@ public sealed class EventsFileSink : IEventSink, IDisposable
     readonly string _fileName;
     TableFileWriter? _csvWriter;
     EventsParquetWriter? _parquetWriter;
-    string _parquetPath = "", _parquetTemp = "";
-    bool _committed;
+    PendingFile? _parquetFile;
     TraceInfo? _info;
     NameTable? _names;
 
@@ -39,9 +38,8 @@ public sealed class EventsFileSink : IEventSink, IDisposable
             _csvWriter = new TableFileWriter(_directory, _fileName, csv: true, parquet: false);
         if (_parquet)
         {
-            _parquetPath = Path.Combine(_directory, _fileName + ".parquet");
-            _parquetTemp = $"{_parquetPath}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-            _parquetWriter = new EventsParquetWriter(new FileStream(_parquetTemp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16));
+            _parquetFile = new PendingFile(Path.Combine(_directory, _fileName + ".parquet"));
+            _parquetWriter = new EventsParquetWriter(_parquetFile.Create());
             _parquetWriter.Begin(info.Name, names);
         }
     }
@@ -70,9 +68,9 @@ public sealed class EventsFileSink : IEventSink, IDisposable
         {
             _parquetWriter.Finish();
             _parquetWriter.Dispose();
-            File.Move(_parquetTemp, _parquetPath, overwrite: true);
+            _parquetWriter = null;
+            _parquetFile!.Commit();
         }
-        _committed = true;
     }
 
     void FlushCsv()
@@ -84,8 +82,7 @@ public sealed class EventsFileSink : IEventSink, IDisposable
     public void Dispose()
     {
         _csvWriter?.Dispose();
-        if (_committed || _parquetWriter is null) return;
-        try { _parquetWriter.Dispose(); } catch (IOException) { }
-        File.Delete(_parquetTemp);
+        try { _parquetWriter?.Dispose(); } catch (IOException) { }
+        _parquetFile?.Dispose();
     }
 }

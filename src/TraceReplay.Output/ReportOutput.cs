@@ -99,22 +99,7 @@ public sealed class ReportOutput
         if (Parquet) MergeParquet(table, parts);
     }
 
-    static void CopyAtomically(string source, string final) => ReplaceAtomically(final, temp => File.Copy(source, temp, overwrite: true));
-
-    /// <summary>Writes FINAL through a temporary file renamed into place: an interrupted run leaves no half-written table.</summary>
-    static void ReplaceAtomically(string final, Action<string> writeTemp)
-    {
-        string temp = final + $".tmp-{Environment.ProcessId}";
-        try
-        {
-            writeTemp(temp);
-            File.Move(temp, final, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
+    static void CopyAtomically(string source, string final) => PendingFile.Write(final, temp => File.Copy(source, temp, overwrite: true));
 
     void MergeCsv(string table, List<string> parts)
     {
@@ -122,10 +107,10 @@ public sealed class ReportOutput
         var headers = parts.Select(p => FirstLine(Path.Combine(p, "part.csv"))).ToList();
         if (headers.Distinct().Count() > 1)
         {
-            ReplaceAtomically(final, temp => MergeCsvByColumnName(temp, parts, headers));
+            PendingFile.Write(final, temp => MergeCsvByColumnName(temp, parts, headers));
             return;
         }
-        ReplaceAtomically(final, temp =>
+        PendingFile.Write(final, temp =>
         {
             using var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
             bool first = true;

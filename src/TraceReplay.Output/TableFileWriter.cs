@@ -9,22 +9,24 @@ namespace TraceReplay.Output;
 /// </summary>
 public sealed class TableFileWriter : IDisposable
 {
-    readonly string _csvPath, _parquetPath;
-    readonly string _csvTemp, _parquetTemp;
-    CsvTableWriter? _csv;
-    ParquetTableWriter? _parquet;
+    readonly PendingFile? _csvFile, _parquetFile;
+    readonly CsvTableWriter? _csv;
+    readonly ParquetTableWriter? _parquet;
     bool _committed;
 
     public TableFileWriter(string directory, string tableName, bool csv = true, bool parquet = true)
     {
         Directory.CreateDirectory(directory);
-        _csvPath = Path.Combine(directory, tableName + ".csv");
-        _parquetPath = Path.Combine(directory, tableName + ".parquet");
-        string suffix = $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        _csvTemp = _csvPath + suffix;
-        _parquetTemp = _parquetPath + suffix;
-        if (csv) _csv = new CsvTableWriter(Create(_csvTemp));
-        if (parquet) _parquet = new ParquetTableWriter(Create(_parquetTemp));
+        if (csv)
+        {
+            _csvFile = new PendingFile(Path.Combine(directory, tableName + ".csv"));
+            _csv = new CsvTableWriter(_csvFile.Create());
+        }
+        if (parquet)
+        {
+            _parquetFile = new PendingFile(Path.Combine(directory, tableName + ".parquet"));
+            _parquet = new ParquetTableWriter(_parquetFile.Create());
+        }
     }
 
     public long RowsWritten { get; private set; }
@@ -46,8 +48,8 @@ public sealed class TableFileWriter : IDisposable
     {
         _csv?.Dispose();
         _parquet?.Dispose();
-        if (_csv != null) File.Move(_csvTemp, _csvPath, overwrite: true);
-        if (_parquet != null) File.Move(_parquetTemp, _parquetPath, overwrite: true);
+        _csvFile?.Commit();
+        _parquetFile?.Commit();
         _committed = true;
     }
 
@@ -56,8 +58,8 @@ public sealed class TableFileWriter : IDisposable
         if (_committed) return;
         try { _csv?.Dispose(); } catch (IOException) { }
         try { _parquet?.Dispose(); } catch (IOException) { }
-        File.Delete(_csvTemp);
-        File.Delete(_parquetTemp);
+        _csvFile?.Dispose();
+        _parquetFile?.Dispose();
     }
 
     /// <summary>Writes a whole in-memory table in one go.</summary>
@@ -67,6 +69,4 @@ public sealed class TableFileWriter : IDisposable
         w.Write(table);
         w.Commit();
     }
-
-    static FileStream Create(string path) => new(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
 }
