@@ -35,8 +35,8 @@ public sealed class EventsParquetWriter : IDisposable
     bool _finished;
 
     readonly DictionaryColumn _trace, _comm, _event, _kind, _flags, _needResched;
-    readonly Int64Column _seq, _line, _byteOffset, _ts;
-    readonly Int32Column _cpu, _pid, _tgid, _preemptDepth, _migrateDisable;
+    readonly IntegerColumn<long> _seq, _line, _byteOffset, _ts;
+    readonly IntegerColumn<int> _cpu, _pid, _tgid, _preemptDepth, _migrateDisable;
     readonly BoolColumn _irqsOff, _bhOff, _hardirq, _softirq, _nmi;
     readonly PayloadColumn _payload;
     readonly Column[] _columns;
@@ -63,13 +63,13 @@ public sealed class EventsParquetWriter : IDisposable
         _columns =
         [
             _trace = new DictionaryColumn("trace", n, _ => _traceName),
-            _seq = new Int64Column("seq", n),
-            _line = new Int64Column("line", n),
-            _byteOffset = new Int64Column("byte_offset", n),
-            _ts = new Int64Column("ts_ns", n),
-            _cpu = new Int32Column("cpu", n),
-            _pid = new Int32Column("pid", n),
-            _tgid = new Int32Column("tgid", n),
+            _seq = new IntegerColumn<long>("seq", n),
+            _line = new IntegerColumn<long>("line", n),
+            _byteOffset = new IntegerColumn<long>("byte_offset", n),
+            _ts = new IntegerColumn<long>("ts_ns", n),
+            _cpu = new IntegerColumn<int>("cpu", n),
+            _pid = new IntegerColumn<int>("pid", n),
+            _tgid = new IntegerColumn<int>("tgid", n),
             _comm = new DictionaryColumn("comm", n, id => _names.Utf8(id)),
             _event = new DictionaryColumn("event", n, id => _names.Utf8(id)),
             _kind = new DictionaryColumn("kind", n, kind => EventsTable.KindNamesUtf8[kind]),
@@ -80,8 +80,8 @@ public sealed class EventsParquetWriter : IDisposable
             _hardirq = new BoolColumn("hardirq", n),
             _softirq = new BoolColumn("softirq", n),
             _nmi = new BoolColumn("nmi", n),
-            _preemptDepth = new Int32Column("preempt_depth", n),
-            _migrateDisable = new Int32Column("migrate_disable", n),
+            _preemptDepth = new IntegerColumn<int>("preempt_depth", n),
+            _migrateDisable = new IntegerColumn<int>("migrate_disable", n),
             _payload = new PayloadColumn("payload", n),
         ];
         _stream.Write(s_magic);
@@ -388,11 +388,13 @@ public sealed class EventsParquetWriter : IDisposable
         }
     }
 
-    sealed class Int64Column(string name, int capacity) : Column(name, PhysicalType.Int64, capacity)
+    /// <summary>INT64 or INT32 values, DELTA_BINARY_PACKED (T is long or int).</summary>
+    sealed class IntegerColumn<T>(string name, int capacity) : Column(name, typeof(T) == typeof(long) ? PhysicalType.Int64 : PhysicalType.Int32, capacity)
+        where T : unmanaged, System.Numerics.IBinaryInteger<T>
     {
-        readonly long[] _values = new long[capacity];
+        readonly T[] _values = new T[capacity];
 
-        public void AppendAll(ReadOnlySpan<long> values)
+        public void AppendAll(ReadOnlySpan<T> values)
         {
             values.CopyTo(_values.AsSpan(NonNullCount));
             Defined.AsSpan(Rows, values.Length).Fill(1);
@@ -400,7 +402,7 @@ public sealed class EventsParquetWriter : IDisposable
             NonNullCount += values.Length;
         }
 
-        public void Append(long value, bool present)
+        public void Append(T value, bool present)
         {
             _values[NonNullCount] = value;
             NonNullCount += present ? 1 : 0;
@@ -409,27 +411,9 @@ public sealed class EventsParquetWriter : IDisposable
 
         public override ParquetEncodingKind Encoding => ParquetEncodingKind.DeltaBinaryPacked;
 
-        protected override void EncodeValues(ByteBuffer page) => ParquetBits.EncodeDeltaBinaryPacked<long>(_values.AsSpan(0, NonNullCount), page);
+        protected override void EncodeValues(ByteBuffer page) => ParquetBits.EncodeDeltaBinaryPacked<T>(_values.AsSpan(0, NonNullCount), page);
 
-        public override void MinMax(out byte[]? min, out byte[]? max) => IntegerMinMax<long>(_values.AsSpan(0, NonNullCount), out min, out max);
-    }
-
-    sealed class Int32Column(string name, int capacity) : Column(name, PhysicalType.Int32, capacity)
-    {
-        readonly int[] _values = new int[capacity];
-
-        public void Append(int value, bool present)
-        {
-            _values[NonNullCount] = value;
-            NonNullCount += present ? 1 : 0;
-            Defined[Rows++] = present ? (byte)1 : (byte)0;
-        }
-
-        public override ParquetEncodingKind Encoding => ParquetEncodingKind.DeltaBinaryPacked;
-
-        protected override void EncodeValues(ByteBuffer page) => ParquetBits.EncodeDeltaBinaryPacked<int>(_values.AsSpan(0, NonNullCount), page);
-
-        public override void MinMax(out byte[]? min, out byte[]? max) => IntegerMinMax<int>(_values.AsSpan(0, NonNullCount), out min, out max);
+        public override void MinMax(out byte[]? min, out byte[]? max) => IntegerMinMax<T>(_values.AsSpan(0, NonNullCount), out min, out max);
     }
 
     sealed class BoolColumn(string name, int capacity) : Column(name, PhysicalType.Boolean, capacity)

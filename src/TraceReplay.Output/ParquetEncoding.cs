@@ -216,12 +216,20 @@ static class ParquetBits
     static void BitPack<T>(ReadOnlySpan<T> values, int bitWidth, int byteCount, ByteBuffer output) where T : unmanaged, IBinaryInteger<T>
     {
         var span = output.GetSpan(byteCount + 8);
+        int o = PackLsbFirst(values, bitWidth, span);
+        span[o..byteCount].Clear();
+        output.Advance(byteCount);
+    }
+
+    /// <summary>Non-negative values of at most 56 bits each, LSB first, into span; returns the bytes written.</summary>
+    static int PackLsbFirst<T>(ReadOnlySpan<T> values, int width, Span<byte> span) where T : unmanaged, IBinaryInteger<T>
+    {
         ulong acc = 0;
         int bits = 0, o = 0;
         foreach (var value in values)
         {
-            acc |= (ulong)uint.CreateTruncating(value) << bits;
-            bits += bitWidth;
+            acc |= ulong.CreateTruncating(value) << bits;
+            bits += width;
             while (bits >= 8)
             {
                 span[o++] = (byte)acc;
@@ -230,8 +238,7 @@ static class ParquetBits
             }
         }
         if (bits > 0) span[o++] = (byte)acc;
-        span[o..byteCount].Clear();
-        output.Advance(byteCount);
+        return o;
     }
 
     /// <summary>PLAIN booleans: one bit each, LSB first.</summary>
@@ -303,21 +310,7 @@ static class ParquetBits
         var span = output.GetSpan(bytes + 16);
         int o = 0, bits = 0;
         if (width <= 56)
-        {
-            ulong acc = 0;
-            foreach (long value in values)
-            {
-                acc |= (ulong)value << bits;
-                bits += width;
-                while (bits >= 8)
-                {
-                    span[o++] = (byte)acc;
-                    acc >>= 8;
-                    bits -= 8;
-                }
-            }
-            if (bits > 0) span[o++] = (byte)acc;
-        }
+            o = PackLsbFirst(values, width, span);
         else
         {
             UInt128 acc = 0;
