@@ -5,7 +5,7 @@
 # each beside `cat` (the read limit) and, for the .dat, `trace-cmd report` (the reference reader).
 # Prints wall seconds (median of RUNS), events/s, ratios to cat and peak RSS. Needs ../shared (or SHARED=dir).
 # Then peak RSS on ~100 MB and >= 2 GB of the same text (SKIP_RSS=1 skips it).
-# Usage: bench/analyze-speed.sh [RUNS]
+# Usage: bench/analyze-speed.sh [RUNS]   (SKIP_TEXT=1: only the .dat; SKIP_RSS=1: no memory runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -24,7 +24,7 @@ dotnet publish src/TraceReplay.Cli -c Release -r linux-x64 --self-contained true
 tr="$work/bin-composite/tracereplay"
 
 text="$work/paired_medium_x.trace.txt"
-if [ ! -s "$text" ]; then
+if [ "${SKIP_TEXT:-0}" != 1 ] && [ ! -s "$text" ]; then
   gunzip -c "$shared/traces/real/paired_medium.trace.txt.gz" > "$work/one.txt"
   : > "$text"
   while [ "$(stat -c %s "$text")" -lt $((target_mb * 1024 * 1024)) ]; do
@@ -65,9 +65,11 @@ report() { # name file events [tc]
   echo
 }
 
-text_events=$(grep -vc '^#' "$text" || true)
 echo "runs=$runs, medians; machine: $(nproc) cores; $(date -u +%FT%TZ)"
-report "text $(($(stat -c %s "$text") / 1048576)) MB" "$text" "$text_events"
+if [ "${SKIP_TEXT:-0}" != 1 ]; then
+  text_events=$(grep -vc '^#' "$text" || true)
+  report "text $(($(stat -c %s "$text") / 1048576)) MB" "$text" "$text_events"
+fi
 if [ -f "$dat" ]; then
   dat_events=$("$tr" analyze "$dat" --out "$work/count" --format csv --quiet 2>/dev/null >/dev/null; tail -n +2 "$work/count/summary.csv" | cut -d, -f8)
   report "large_v7zstd.dat" "$dat" "$dat_events" tc

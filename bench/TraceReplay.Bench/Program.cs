@@ -23,9 +23,10 @@ public static class Program
             Environment.ExitCode = EventsParquetSpeed.Run(args[1..]);
             return;
         }
-        if (args is ["tracedat-decode", var path])
+        if (args is ["tracedat-decode", var path, ..] && args.Length <= 3)
         {
-            TraceDatBench.DecodeOnce(path);
+            // --no-payload: decode as analyze does (fields only)
+            TraceDatBench.DecodeOnce(path, payloadText: args is not [_, _, "--no-payload"]);
             return;
         }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -20,10 +20,10 @@ public class TraceDatBench
     [Benchmark]
     public long DecodeAll() => Decode(DefaultPath, _chunk);
 
-    static long Decode(string path, EventChunk chunk)
+    static long Decode(string path, EventChunk chunk, bool payloadText = true)
     {
         var info = new TraceInfo(Path.GetFileName(path), path);
-        using var reader = new TraceDatReader(path, info);
+        using var reader = new TraceDatReader(path, info) { PayloadText = payloadText };
         long rows = 0;
         while (reader.Read(chunk))
             rows += chunk.Count;
@@ -31,11 +31,11 @@ public class TraceDatBench
     }
 
     /// <summary>One decode of <paramref name="path"/>; prints rows, wall time, CPU time and events/s.</summary>
-    public static void DecodeOnce(string path)
+    public static void DecodeOnce(string path, bool payloadText = true)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
-        long rows = Decode(path, new EventChunk());
+        long rows = Decode(path, new EventChunk(), payloadText);
         sw.Stop();
         var cpuUsed = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
         Console.WriteLine($"rows={rows} wall_s={sw.Elapsed.TotalSeconds:F3} cpu_s={cpuUsed.TotalSeconds:F3} " +

@@ -23,6 +23,9 @@ public sealed class Pipeline
     public IEventReader OpenEvents(string path, string traceName, BatchOptions options)
     {
         var reader = Ingest.TraceOpener.Open(path, traceName);
+        // Only the events table shows payloads: without it a trace.dat reader renders just the fields.
+        if (!options.Events && reader is Ingest.TraceDat.TraceDatReader dat)
+            dat.PayloadText = false;
         if (reader.Info.Kernel.Length == 0)
             reader.Info.Kernel = options.Kernel ?? CompanionKernel(path) ?? "";
         return reader;

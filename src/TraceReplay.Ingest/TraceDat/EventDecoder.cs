@@ -27,6 +27,8 @@ public sealed class EventDecoder
     public FormatField? CallSite { get; init; }
     /// <summary>Non-common fields not filled by the print fmt (emitted raw after the payload's fields).</summary>
     public required FormatField[] RawFields { get; init; }
+    /// <summary>The fields can be rendered without the payload text and come out the same (see PrintFormat.FieldsOnlyExact).</summary>
+    public bool FieldsOnly { get; init; }
 
     // sched plugin fields
     public FormatField? PrevComm, PrevPid, PrevPrio, PrevState, NextComm, NextPid, NextPrio;
@@ -90,6 +92,9 @@ public sealed class EventDecoder
             Plugin = plugin,
             CallSite = ev.Find("call_site"),
             RawFields = raw.ToArray(),
+            // bprint's text is its buf field: nothing to skip
+            FieldsOnly = plugin is RenderPlugin.SchedSwitch or RenderPlugin.SchedWakeup
+                         || (plugin is RenderPlugin.None or RenderPlugin.KmemCallSite && print.Failure.Length == 0 && print.FieldsOnlyExact),
             PrevComm = ev.Find("prev_comm"), PrevPid = ev.Find("prev_pid"), PrevPrio = ev.Find("prev_prio"), PrevState = ev.Find("prev_state"),
             NextComm = ev.Find("next_comm"), NextPid = ev.Find("next_pid"), NextPrio = ev.Find("next_prio"),
             Comm = ev.Find("comm"), Pid = ev.Find("pid"), Prio = ev.Find("prio"), Success = ev.Find("success"), TargetCpu = ev.Find("target_cpu"),

@@ -60,6 +60,13 @@ public sealed class PrintFormat
     public required bool[] Covered { get; init; }
     /// <summary>Why parsing failed ("" when it did not): the event then prints [FAILED TO PARSE] + raw fields.</summary>
     public string Failure { get; init; } = "";
+    /// <summary>Index of the first segment after the last literal (Segments.Length when the fmt ends with a literal).</summary>
+    public int TailStart { get; init; }
+    /// <summary>
+    /// <see cref="RenderFields"/> gives the same fields as <see cref="Render"/>: no conversion without a field follows the
+    /// last literal (its unknown output would decide whether the payload's trailing newline belongs to a field).
+    /// </summary>
+    public bool FieldsOnlyExact { get; init; }
 
     public static PrintFormat Compile(EventFormat ev, Func<string, int> intern)
     {
@@ -115,7 +122,11 @@ public sealed class PrintFormat
         }
         if (lit.Count > 0)
             segs.Add(LiteralSegment(lit));
-        return new PrintFormat { Segments = segs.ToArray(), Covered = covered };
+        int tail = segs.FindLastIndex(x => x.Literal is not null) + 1;
+        bool exact = true;
+        for (int k = tail; k < segs.Count; k++)
+            if (segs[k].Key < 0) exact = false;
+        return new PrintFormat { Segments = segs.ToArray(), Covered = covered, TailStart = tail, FieldsOnlyExact = exact };
     }
 
     static PrintSegment LiteralSegment(List<byte> lit)
@@ -294,22 +305,48 @@ public sealed class PrintFormat
                     o.Bytes(s.Literal);
                 continue;
             }
-            if (s.Fast != FastConversion.None)
-            {
-                RenderFast(s, c, o, fields);
-                continue;
-            }
-            int width = s.WidthArg is null ? s.Width : (int)s.WidthArg.Eval(c);
-            int precision = s.PrecisionArg is null ? s.Precision : (int)s.PrecisionArg.Eval(c);
-            var flags = s.Flags;
-            if (width < -1) { flags |= PrintfFlags.Minus; width = -width; }
-            int start = o.Length;
-            long value = WriteValue(s, s.Arg!, c, o, flags, width, precision);
-            if (s.Key >= 0)
-            {
-                if (s.KeyIncludes0x) start -= 2;
-                fields.Add(s.Key, s.KeyType, s.KeyType == FieldType.Text ? 0 : value, start, o.Length - start);
-            }
+            RenderConversion(s, c, o, fields);
+        }
+    }
+
+    /// <summary>
+    /// Renders only the conversions that fill fields (each field's text as <see cref="Render"/> writes it), for readers
+    /// whose consumers never read the payload. Returns the output position where the segments after the last literal
+    /// begin: a newline ending that tail would have been the payload's last byte (trace-cmd drops it). Needs
+    /// <see cref="FieldsOnlyExact"/>.
+    /// </summary>
+    public int RenderFields(RecordContext c, TextOut o, FieldSink fields)
+    {
+        var segments = Segments;
+        int tail = o.Length;
+        for (int i = 0; i < segments.Length; i++)
+        {
+            var s = segments[i];
+            if (i == TailStart) tail = o.Length;
+            if (s.Key < 0) continue; // a literal, or a conversion no field keeps
+            if (s.KeyIncludes0x) o.Bytes("0x"u8); // the literal's "0x" that the field's text keeps
+            RenderConversion(s, c, o, fields);
+        }
+        return TailStart < segments.Length ? tail : o.Length;
+    }
+
+    static void RenderConversion(PrintSegment s, RecordContext c, TextOut o, FieldSink fields)
+    {
+        if (s.Fast != FastConversion.None)
+        {
+            RenderFast(s, c, o, fields);
+            return;
+        }
+        int width = s.WidthArg is null ? s.Width : (int)s.WidthArg.Eval(c);
+        int precision = s.PrecisionArg is null ? s.Precision : (int)s.PrecisionArg.Eval(c);
+        var flags = s.Flags;
+        if (width < -1) { flags |= PrintfFlags.Minus; width = -width; }
+        int start = o.Length;
+        long value = WriteValue(s, s.Arg!, c, o, flags, width, precision);
+        if (s.Key >= 0)
+        {
+            if (s.KeyIncludes0x) start -= 2;
+            fields.Add(s.Key, s.KeyType, s.KeyType == FieldType.Text ? 0 : value, start, o.Length - start);
         }
     }
 

@@ -124,6 +124,13 @@ public sealed class TraceDatReader : IEventReader
     /// <summary>The container metadata (null when the header was unreadable).</summary>
     public TraceDatMetadata? Metadata => _meta;
 
+    /// <summary>
+    /// False: rows get an empty payload and only their fields (the same texts and values), for consumers that never read
+    /// the payload (analyze without the events table): the text around the fields is most of what rendering writes.
+    /// Events whose fields depend on the payload text (bprint, unparsed formats, lost-event markers) keep it.
+    /// </summary>
+    public bool PayloadText { get; set; } = true;
+
     void AddFormat(string system, byte[] text)
     {
         var ev = EventFormatParser.Parse(system, text);
@@ -278,17 +285,22 @@ public sealed class TraceDatReader : IEventReader
 
         // Fields point into the payload text.
         _fields.Row = row;
-        int payloadStart = _out.Length;
-        Render(d, c);
-        int payloadEnd = _out.Length;
-        // trace-cmd drops one trailing newline of the printed record (trace_marker strings)
-        if (payloadEnd > payloadStart && _out.Buffer[payloadEnd - 1] == (byte)'\n')
+        int payloadStart = _out.Length, payloadEnd;
+        if (!PayloadText && d.FieldsOnly)
         {
-            payloadEnd--;
-            int f0 = chunk.FieldStart[row], fn = f0 + chunk.FieldCount[row];
-            for (int f = f0; f < fn; f++)
-                if (chunk.FieldTextStart[f] + chunk.FieldTextLength[f] > payloadEnd)
-                    chunk.FieldTextLength[f] = Math.Max(0, payloadEnd - chunk.FieldTextStart[f]);
+            int tail = RenderFields(d, c);
+            // a newline ending the text after the last literal would have ended the payload (see below)
+            if (_out.Length > tail && _out.Buffer[_out.Length - 1] == (byte)'\n')
+                TrimFieldsPast(chunk, row, _out.Length - 1);
+            payloadStart = payloadEnd = _out.Length;
+        }
+        else
+        {
+            Render(d, c);
+            payloadEnd = _out.Length;
+            // trace-cmd drops one trailing newline of the printed record (trace_marker strings)
+            if (payloadEnd > payloadStart && _out.Buffer[payloadEnd - 1] == (byte)'\n')
+                TrimFieldsPast(chunk, row, --payloadEnd);
         }
         foreach (var f in d.RawFields)
         {
@@ -302,15 +314,39 @@ public sealed class TraceDatReader : IEventReader
         chunk.PayloadLength[row] = payloadEnd - payloadStart;
     }
 
+    static void TrimFieldsPast(EventChunk chunk, int row, int end)
+    {
+        int f0 = chunk.FieldStart[row], fn = f0 + chunk.FieldCount[row];
+        for (int f = f0; f < fn; f++)
+            if (chunk.FieldTextStart[f] + chunk.FieldTextLength[f] > end)
+                chunk.FieldTextLength[f] = Math.Max(0, end - chunk.FieldTextStart[f]);
+    }
+
+    /// <summary>The fields of a <see cref="EventDecoder.FieldsOnly"/> event without the payload; returns where the text that could end the payload begins.</summary>
+    int RenderFields(EventDecoder d, RecordContext c)
+    {
+        switch (d.Plugin)
+        {
+            case RenderPlugin.SchedSwitch:
+                RenderSchedSwitch(d, c, payload: false);
+                return _out.Length; // ends with a pid or "]": never a newline
+            case RenderPlugin.SchedWakeup:
+                RenderSchedWakeup(d, c, payload: false);
+                return _out.Length;
+            default:
+                return d.Print.RenderFields(c, _out, _fields); // the kmem plugin's "(call_site) " is no field
+        }
+    }
+
     void Render(EventDecoder d, RecordContext c)
     {
         switch (d.Plugin)
         {
             case RenderPlugin.SchedSwitch:
-                RenderSchedSwitch(d, c);
+                RenderSchedSwitch(d, c, payload: true);
                 return;
             case RenderPlugin.SchedWakeup:
-                RenderSchedWakeup(d, c);
+                RenderSchedWakeup(d, c, payload: true);
                 return;
             case RenderPlugin.Bprint:
                 _bprint.Render(c, d.Ip!, d.Fmt!, d.Buf!, d.Ip!.Key, d.Buf!.Key, _out, _fields);
@@ -421,17 +457,17 @@ public sealed class TraceDatReader : IEventReader
     }
 
     /// <summary>plugin_sched_switch: "prev_comm:prev_pid [prev_prio] STATE ==> next_comm:next_pid [next_prio]".</summary>
-    void RenderSchedSwitch(EventDecoder d, RecordContext c)
+    void RenderSchedSwitch(EventDecoder d, RecordContext c, bool payload)
     {
         long prevPid = EventDecoder.Signed(c, d.PrevPid!);
-        if (d.PrevComm is not null) { CommField(c, d.PrevComm, (int)prevPid); _out.Byte((byte)':'); }
+        if (d.PrevComm is not null) { CommField(c, d.PrevComm, (int)prevPid); if (payload) _out.Byte((byte)':'); }
         IntField(d.PrevPid!, prevPid);
-        _out.Byte((byte)' ');
+        if (payload) _out.Byte((byte)' ');
         if (d.PrevPrio is not null)
         {
-            _out.Byte((byte)'[');
+            if (payload) _out.Byte((byte)'[');
             IntField(d.PrevPrio, (int)EventDecoder.Signed(c, d.PrevPrio));
-            _out.Bytes("] "u8);
+            if (payload) _out.Bytes("] "u8);
         }
         if (d.PrevState is not null)
         {
@@ -448,38 +484,38 @@ public sealed class TraceDatReader : IEventReader
             if (!found) _out.Byte((byte)'R');
             _fields.Add(d.PrevState.Key, FieldType.Text, 0, st, _out.Length - st);
         }
-        _out.Bytes(" ==> "u8);
+        if (payload) _out.Bytes(" ==> "u8);
         long nextPid = d.NextPid is null ? 0 : EventDecoder.Signed(c, d.NextPid);
-        if (d.NextComm is not null) { CommField(c, d.NextComm, (int)nextPid); _out.Byte((byte)':'); }
+        if (d.NextComm is not null) { CommField(c, d.NextComm, (int)nextPid); if (payload) _out.Byte((byte)':'); }
         if (d.NextPid is not null) IntField(d.NextPid, nextPid);
         if (d.NextPrio is not null)
         {
-            _out.Bytes(" ["u8);
+            if (payload) _out.Bytes(" ["u8);
             IntField(d.NextPrio, (int)EventDecoder.Signed(c, d.NextPrio));
-            _out.Byte((byte)']');
+            if (payload) _out.Byte((byte)']');
         }
     }
 
     /// <summary>plugin_sched_switch wakeup: "comm:pid [prio] success=N CPU:%03llu".</summary>
-    void RenderSchedWakeup(EventDecoder d, RecordContext c)
+    void RenderSchedWakeup(EventDecoder d, RecordContext c, bool payload)
     {
         long pid = EventDecoder.Signed(c, d.Pid!);
-        if (d.Comm is not null) { CommField(c, d.Comm, (int)pid); _out.Byte((byte)':'); }
+        if (d.Comm is not null) { CommField(c, d.Comm, (int)pid); if (payload) _out.Byte((byte)':'); }
         IntField(d.Pid!, pid);
         if (d.Prio is not null)
         {
-            _out.Bytes(" ["u8);
+            if (payload) _out.Bytes(" ["u8);
             IntField(d.Prio, EventDecoder.Signed(c, d.Prio));
-            _out.Byte((byte)']');
+            if (payload) _out.Byte((byte)']');
         }
         if (d.Success is not null)
         {
-            _out.Bytes(" success="u8);
+            if (payload) _out.Bytes(" success="u8);
             IntField(d.Success, EventDecoder.Signed(c, d.Success));
         }
         if (d.TargetCpu is not null)
         {
-            _out.Bytes(" CPU:"u8);
+            if (payload) _out.Bytes(" CPU:"u8);
             long v = EventDecoder.Signed(c, d.TargetCpu);
             int st = _out.Length;
             _out.Integer(v, false, 'u', PrintfFlags.Zero, 3, -1);
