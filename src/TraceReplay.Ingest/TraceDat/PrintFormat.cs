@@ -60,8 +60,10 @@ public sealed class PrintFormat
     public required bool[] Covered { get; init; }
     /// <summary>Why parsing failed ("" when it did not): the event then prints [FAILED TO PARSE] + raw fields.</summary>
     public string Failure { get; init; } = "";
-    /// <summary>Index of the first segment after the last literal (Segments.Length when the fmt ends with a literal).</summary>
-    public int TailStart { get; init; }
+    /// <summary>The conversions that fill fields, in order (what <see cref="RenderFields"/> walks).</summary>
+    public PrintSegment[] KeyedSegments { get; init; } = [];
+    /// <summary>Index in <see cref="KeyedSegments"/> of the first one after the fmt's last literal (its length when none).</summary>
+    public int KeyedTailStart { get; init; }
     /// <summary>
     /// <see cref="RenderFields"/> gives the same fields as <see cref="Render"/>: no conversion without a field follows the
     /// last literal (its unknown output would decide whether the payload's trailing newline belongs to a field).
@@ -126,7 +128,11 @@ public sealed class PrintFormat
         bool exact = true;
         for (int k = tail; k < segs.Count; k++)
             if (segs[k].Key < 0) exact = false;
-        return new PrintFormat { Segments = segs.ToArray(), Covered = covered, TailStart = tail, FieldsOnlyExact = exact };
+        return new PrintFormat
+        {
+            Segments = segs.ToArray(), Covered = covered, FieldsOnlyExact = exact,
+            KeyedSegments = segs.Where(x => x.Key >= 0).ToArray(), KeyedTailStart = segs.Take(tail).Count(x => x.Key >= 0),
+        };
     }
 
     static PrintSegment LiteralSegment(List<byte> lit)
@@ -317,17 +323,16 @@ public sealed class PrintFormat
     /// </summary>
     public int RenderFields(RecordContext c, TextOut o, FieldSink fields)
     {
-        var segments = Segments;
+        var keyed = KeyedSegments;
         int tail = o.Length;
-        for (int i = 0; i < segments.Length; i++)
+        for (int i = 0; i < keyed.Length; i++)
         {
-            var s = segments[i];
-            if (i == TailStart) tail = o.Length;
-            if (s.Key < 0) continue; // a literal, or a conversion no field keeps
+            var s = keyed[i];
+            if (i == KeyedTailStart) tail = o.Length;
             if (s.KeyIncludes0x) o.Bytes("0x"u8); // the literal's "0x" that the field's text keeps
             RenderConversion(s, c, o, fields);
         }
-        return TailStart < segments.Length ? tail : o.Length;
+        return KeyedTailStart < keyed.Length ? tail : o.Length;
     }
 
     static void RenderConversion(PrintSegment s, RecordContext c, TextOut o, FieldSink fields)
