@@ -30,10 +30,6 @@ public sealed class CpuStream
 
     byte[] _data = [];
     byte[] _src = [];
-    // Compressed streams: the next chunk, read and decompressed ahead by the prefetcher (or here when there is none).
-    readonly ChunkLoad _next_ = new();
-    ChunkPrefetcher? _prefetcher;
-    bool _prefetching;
     int _dataLength;
     long _windowFileOffset;  // file offset of the window (direct) or of its chunk header (compressed)
     int _pageStart = -1;     // start of the current page within _data
@@ -244,104 +240,6 @@ public sealed class CpuStream
         return false;
     }
 
-    /// <summary>
-    /// From now on this stream's next chunk is read and decompressed on <paramref name="prefetcher"/>'s thread while the
-    /// current one is parsed. Only once every stream has loaded its first window, and only when every stream of the
-    /// file is compressed: the prefetcher's thread is then the one that reads the file.
-    /// </summary>
-    public void PrefetchWith(ChunkPrefetcher prefetcher)
-    {
-        _prefetcher = prefetcher;
-        RequestNextChunk();
-    }
-
-    void RequestNextChunk()
-    {
-        if (_prefetcher is null || _prefetching || _chunksLeft == 0)
-            return;
-        _prefetching = true;
-        _prefetcher.Request(this);
-    }
-
-    /// <summary>The result of reading one compressed chunk; errors are logged by the parsing thread when it takes it, so they keep their order.</summary>
-    sealed class ChunkLoad
-    {
-        public readonly ManualResetEventSlim Done = new(false);
-        public byte[] Data = [];
-        public long At;
-        public int Pages;
-        public bool End, Decompressed;
-        /// <summary>Why the rest of the stream is lost (End) or why this chunk is (not Decompressed); "" none.</summary>
-        public string Error = "";
-        public string SizeWarning = "";
-        public IOException? IoError;
-    }
-
-    /// <summary>Runs on the prefetcher's thread: reads and decompresses the next chunk into the spare load.</summary>
-    internal void FetchAhead()
-    {
-        try
-        {
-            Fetch(_next_);
-        }
-        catch (Exception e)
-        {
-            // handed to the parsing thread, which reports it as the synchronous read would have (a disposed file: nobody waits)
-            _next_.IoError = e as IOException ?? new IOException(e.Message, e);
-        }
-        _next_.Done.Set();
-    }
-
-    /// <summary>Reads the next compressed chunk into <paramref name="r"/> (touches only the file, _next and _chunksLeft).</summary>
-    void Fetch(ChunkLoad r)
-    {
-        r.End = r.Decompressed = false;
-        r.Error = r.SizeWarning = "";
-        r.IoError = null;
-        if (_chunksLeft == 0)
-        {
-            r.End = true;
-            return;
-        }
-        _chunksLeft--;
-        long at = _next;
-        r.At = at;
-        if (at + 8 > _fileLength)
-        {
-            r.End = true;
-            r.Error = $"{_where}: compressed chunk header past the end of the file; {_chunksLeft + 1} chunk(s) lost";
-            _chunksLeft = 0;
-            return;
-        }
-        Span<byte> h = stackalloc byte[8];
-        _file.Position = at;
-        _file.ReadExactly(h);
-        uint csize = _en.U32(h), usize = _en.U32(h[4..]);
-        _next = at + 8 + csize;
-        if (csize > MaxChunkBytes || usize > MaxChunkBytes || at + 8 + csize > _fileLength)
-        {
-            r.End = true;
-            r.Error = $"{_where}: bad compressed chunk (csize {csize}, usize {usize}); rest of this CPU's data skipped";
-            _chunksLeft = 0;
-            return;
-        }
-        if (_src.Length < csize) _src = new byte[Math.Max(csize, 65536)];
-        _file.ReadExactly(_src.AsSpan(0, (int)csize));
-        r.Pages = (int)(usize / (uint)_pageSize);
-        if (usize % (uint)_pageSize != 0)
-            r.SizeWarning = $"{_where}: chunk size {usize} not a multiple of the page size; trailing bytes ignored";
-        if (r.Data.Length < usize) r.Data = new byte[Math.Max(usize, 65536)];
-        try
-        {
-            TraceDatContainer.DecompressInto(_compression, _src.AsSpan(0, (int)csize), r.Data.AsSpan(0, (int)usize), at);
-            r.Decompressed = true;
-        }
-        catch (TraceDatFormatException e)
-        {
-            r.Error = $"{_where}: {e.Message}; chunk of {r.Pages} page(s) skipped";
-        }
-    }
-
     /// <summary>Reads the next window: one compressed chunk, or up to 16 pages directly. False at the end.</summary>
     bool LoadWindow()
     {
@@ -350,38 +248,47 @@ public sealed class CpuStream
         {
             if (_compressed)
             {
-                var r = _next_;
-                if (_prefetching)
+                if (_chunksLeft == 0)
+                    return false;
+                _chunksLeft--;
+                long at = _next;
+                if (at + 8 > _fileLength)
                 {
-                    r.Done.Wait();
-                    r.Done.Reset();
-                    _prefetching = false;
-                    if (r.IoError is { } io)
-                        throw new IOException(io.Message, io);
-                }
-                else
-                    Fetch(r);
-                if (r.End)
-                {
-                    if (r.Error.Length > 0)
-                        _errors.Add(0, r.At, r.Error);
+                    _errors.Add(0, at, $"{_where}: compressed chunk header past the end of the file; {_chunksLeft + 1} chunk(s) lost");
+                    _chunksLeft = 0;
                     return false;
                 }
-                if (r.SizeWarning.Length > 0)
-                    _errors.Add(0, r.At, r.SizeWarning);
-                if (!r.Decompressed)
+                Span<byte> h = stackalloc byte[8];
+                _file.Position = at;
+                _file.ReadExactly(h);
+                uint csize = _en.U32(h), usize = _en.U32(h[4..]);
+                _next = at + 8 + csize;
+                if (csize > MaxChunkBytes || usize > MaxChunkBytes || at + 8 + csize > _fileLength)
                 {
-                    BadPages += Math.Max(r.Pages, 1);
-                    _errors.Add(0, r.At, r.Error);
+                    _errors.Add(0, at, $"{_where}: bad compressed chunk (csize {csize}, usize {usize}); rest of this CPU's data skipped");
+                    _chunksLeft = 0;
+                    return false;
+                }
+                if (_src.Length < csize) _src = new byte[Math.Max(csize, 65536)];
+                _file.ReadExactly(_src.AsSpan(0, (int)csize));
+                int pages = (int)(usize / (uint)_pageSize);
+                if (usize % (uint)_pageSize != 0)
+                    _errors.Add(0, at, $"{_where}: chunk size {usize} not a multiple of the page size; trailing bytes ignored");
+                if (_data.Length < usize) _data = new byte[Math.Max(usize, 65536)];
+                try
+                {
+                    TraceDatContainer.DecompressInto(_compression, _src.AsSpan(0, (int)csize), _data.AsSpan(0, (int)usize), at);
+                }
+                catch (TraceDatFormatException e)
+                {
+                    BadPages += Math.Max(pages, 1);
+                    _errors.Add(0, at, $"{_where}: {e.Message}; chunk of {pages} page(s) skipped");
                     continue;
                 }
-                // the parsed window becomes the spare buffer the next chunk is decompressed into
-                (_data, r.Data) = (r.Data, _data);
-                _windowFileOffset = r.At;
-                _dataLength = r.Pages * _pageSize;
+                _windowFileOffset = at;
+                _dataLength = pages * _pageSize;
                 if (_dataLength == 0)
                     continue;
-                RequestNextChunk();
                 return true;
             }
             long left = _end - _next;
@@ -400,71 +307,6 @@ public sealed class CpuStream
             _next += n;
             _dataLength = n;
             return true;
-        }
-    }
-}
-
-/// <summary>
-/// One thread that reads and decompresses the next chunk of compressed CPU streams while the reader parses the current
-/// ones: decompression is ~15 % of the reader's time, the critical path of a trace.dat analyze, and the other core had
-/// idle time. The thread ends after a second without requests, so an abandoned reader does not keep it.
-/// </summary>
-public sealed class ChunkPrefetcher : IDisposable
-{
-    readonly Queue<CpuStream> _queue = new();
-    readonly object _lock = new(); // Monitor.Wait/Pulse
-    bool _running, _disposed;
-
-    public void Request(CpuStream stream)
-    {
-        lock (_lock)
-        {
-            if (!_disposed)
-            {
-                _queue.Enqueue(stream);
-                if (_running)
-                {
-                    Monitor.Pulse(_lock);
-                    return;
-                }
-                _running = true;
-            }
-        }
-        if (_disposed)
-            stream.FetchAhead(); // read after Dispose: still answered
-        else
-            new Thread(Run) { IsBackground = true, Name = "trace.dat chunks" }.Start();
-    }
-
-    void Run()
-    {
-        while (true)
-        {
-            CpuStream s;
-            lock (_lock)
-            {
-                while (_queue.Count == 0)
-                {
-                    if (_disposed || (!Monitor.Wait(_lock, 1000) && _queue.Count == 0))
-                    {
-                        _running = false;
-                        return;
-                    }
-                }
-                s = _queue.Dequeue();
-            }
-            s.FetchAhead();
-        }
-    }
-
-    /// <summary>Lets the thread end (a fetch in progress finishes; one failing on the closed file is never waited for).</summary>
-    public void Dispose()
-    {
-        lock (_lock)
-        {
-            _disposed = true;
-            _queue.Clear();
-            Monitor.PulseAll(_lock);
         }
     }
 }

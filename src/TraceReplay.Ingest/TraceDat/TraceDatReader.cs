@@ -24,7 +24,6 @@ public sealed class TraceDatReader : IEventReader
     readonly FieldSink _fields = new();
     readonly BprintRenderer _bprint = new();
     readonly List<CpuStream> _active = new();
-    readonly ChunkPrefetcher? _prefetcher;
     readonly long[] _flagCache = new long[65536];
     readonly int _lostEventId, _countKey, _commonTypeOffset = -1, _commonTypeSize, _commonFlagsOffset = -1, _commonPreemptOffset = -1, _commonPidOffset = -1;
     readonly bool _modernFlags;
@@ -94,10 +93,8 @@ public sealed class TraceDatReader : IEventReader
             Errors.Add(0, 0, "no event formats could be read: events cannot be decoded");
 
         int index = 0;
-        bool allCompressed = true;
         foreach (var buf in _meta.Buffers)
         {
-            allCompressed &= buf.Compressed;
             int pageSize = buf.PageSize > 0 ? buf.PageSize : _meta.PageSize;
             foreach (var cpu in buf.Cpus.OrderBy(c => c.Cpu))
             {
@@ -118,13 +115,6 @@ public sealed class TraceDatReader : IEventReader
                     Errors.Add(0, cpu.Offset, $"cpu{cpu.Cpu}: I/O error: {e.Message}");
                 }
             }
-        }
-        // after every stream's first window: from here on only the prefetcher's thread reads the file
-        if (allCompressed && _active.Count > 0)
-        {
-            _prefetcher = new ChunkPrefetcher();
-            foreach (var s in _active)
-                s.PrefetchWith(_prefetcher);
         }
     }
 
@@ -579,7 +569,6 @@ public sealed class TraceDatReader : IEventReader
 
     public void Dispose()
     {
-        _prefetcher?.Dispose();
         if (_ownsFile)
             _file.Dispose();
     }
