@@ -94,12 +94,19 @@ public abstract class PrintExpr
 
     /// <summary>Bytes for __print_hex/__print_array/__get_bitmask arguments.</summary>
     public virtual ReadOnlySpan<byte> Bytes(RecordContext c) => default;
+
+    /// <summary>
+    /// True when the value and text depend on nothing but constants and one scalar field (set in <paramref name="field"/>,
+    /// null when none): such a conversion's text can be cached by that field's value.
+    /// </summary>
+    public virtual bool ReadsOnly(ref FormatField? field) => false;
 }
 
 public sealed class NumExpr(ulong value) : PrintExpr
 {
     public ulong Value { get; } = value;
     public override ulong Eval(RecordContext c) => Value;
+    public override bool ReadsOnly(ref FormatField? field) => true;
 }
 
 public sealed class StrExpr(byte[] text) : PrintExpr
@@ -108,6 +115,7 @@ public sealed class StrExpr(byte[] text) : PrintExpr
     public override ulong Eval(RecordContext c) => 0;
     public override bool ProducesString => true;
     public override void WriteString(RecordContext c, TextOut o, PrintfFlags flags, int width, int precision) => o.String(Text, flags, width, precision);
+    public override bool ReadsOnly(ref FormatField? field) => true;
 }
 
 public sealed class FieldExpr(FormatField field) : PrintExpr
@@ -117,6 +125,15 @@ public sealed class FieldExpr(FormatField field) : PrintExpr
     public override FormatField? DirectField => Field;
     public override bool ProducesString => Field.IsArray;
     public override ReadOnlySpan<byte> Bytes(RecordContext c) => c.ArrayBytes(Field);
+
+    public override bool ReadsOnly(ref FormatField? field)
+    {
+        // 1/2/4/8 bytes: the value read and the bytes a %s of the field would print determine each other
+        if (Field.IsArray || Field.Size is not (1 or 2 or 4 or 8) || (field is not null && field != Field))
+            return false;
+        field = Field;
+        return true;
+    }
 
     public override void WriteString(RecordContext c, TextOut o, PrintfFlags flags, int width, int precision)
     {
@@ -138,6 +155,7 @@ public sealed class FieldExpr(FormatField field) : PrintExpr
 public sealed class ZeroExpr : PrintExpr
 {
     public override ulong Eval(RecordContext c) => 0;
+    public override bool ReadsOnly(ref FormatField? field) => true;
 }
 
 /// <summary>(type) expr: truncates only for the C type names libtraceevent knows (eval_type_str).</summary>
@@ -170,6 +188,7 @@ public sealed class CastExpr(string type, PrintExpr inner) : PrintExpr
     public override FormatField? DirectField => Inner.DirectField;
     public override FormatField? FirstField => Inner.FirstField;
     public override ReadOnlySpan<byte> Bytes(RecordContext c) => Inner.Bytes(c);
+    public override bool ReadsOnly(ref FormatField? field) => Inner.ReadsOnly(ref field);
 }
 
 public sealed class UnaryExpr(char op, PrintExpr inner) : PrintExpr
@@ -186,6 +205,7 @@ public sealed class UnaryExpr(char op, PrintExpr inner) : PrintExpr
         };
     }
     public override FormatField? FirstField => inner.FirstField;
+    public override bool ReadsOnly(ref FormatField? field) => inner.ReadsOnly(ref field);
 }
 
 public sealed class BinaryExpr(string op, PrintExpr left, PrintExpr right) : PrintExpr
@@ -227,6 +247,7 @@ public sealed class BinaryExpr(string op, PrintExpr left, PrintExpr right) : Pri
         };
     }
     public override FormatField? FirstField => left.FirstField ?? right.FirstField;
+    public override bool ReadsOnly(ref FormatField? field) => left.ReadsOnly(ref field) && right.ReadsOnly(ref field);
 }
 
 public sealed class TernaryExpr(PrintExpr cond, PrintExpr yes, PrintExpr no) : PrintExpr
@@ -242,6 +263,7 @@ public sealed class TernaryExpr(PrintExpr cond, PrintExpr yes, PrintExpr no) : P
     public override void WriteString(RecordContext c, TextOut o, PrintfFlags flags, int width, int precision)
         => (cond.Eval(c) != 0 ? yes : no).WriteString(c, o, flags, width, precision);
     public override FormatField? FirstField => cond.FirstField ?? yes.FirstField ?? no.FirstField;
+    public override bool ReadsOnly(ref FormatField? field) => cond.ReadsOnly(ref field) && yes.ReadsOnly(ref field) && no.ReadsOnly(ref field);
 }
 
 /// <summary>__get_str(f) / __get_dynamic_array(f) / __get_bitmask(f) source.</summary>
@@ -282,6 +304,7 @@ public sealed class PrintFlagsExpr(PrintExpr value, byte[] delim, (ulong Mask, b
     public override ulong Eval(RecordContext c) => value.Eval(c);
     public override bool ProducesString => true;
     public override FormatField? FirstField => value.FirstField;
+    public override bool ReadsOnly(ref FormatField? field) => value.ReadsOnly(ref field);
 
     // Rendered text of the last few values (gfp_flags repeat a lot).
     readonly ulong[] _cacheValue = new ulong[64];
@@ -342,6 +365,7 @@ public sealed class PrintSymbolicExpr(PrintExpr value, (ulong Value, byte[] Name
     public override ulong Eval(RecordContext c) => value.Eval(c);
     public override bool ProducesString => true;
     public override FormatField? FirstField => value.FirstField;
+    public override bool ReadsOnly(ref FormatField? field) => value.ReadsOnly(ref field);
 
     public override void WriteString(RecordContext c, TextOut o, PrintfFlags flags, int width, int precision)
     {

@@ -30,6 +30,46 @@ public sealed class PrintSegment
     public ulong FastMask = ulong.MaxValue;
     /// <summary>StringChoice texts for a non-zero and a zero field.</summary>
     public byte[]? FastYes, FastNo;
+    /// <summary>A %s (general path) whose text depends only on one scalar field: its texts by that field's value.</summary>
+    public TextByValue? TextCache;
+}
+
+/// <summary>
+/// Rendered texts of one %s conversion by the value of the field it reads: gfp flag tables behind ternaries, symbolic
+/// names and printk strings repeat, and their expression trees showed in profiles. Gives up on fields whose values
+/// mostly miss (each miss allocates the text).
+/// </summary>
+public sealed class TextByValue(FormatField field)
+{
+    const int Slots = 64;
+    public FormatField Field { get; } = field;
+    readonly ulong[] _value = new ulong[Slots];
+    readonly byte[]?[] _text = new byte[Slots][];
+    int _hits, _misses;
+    public bool Enabled { get; private set; } = true;
+
+    static int Slot(ulong v) => (int)((v * 0x9E3779B97F4A7C15UL) >> 58);
+
+    public byte[]? Find(ulong v)
+    {
+        int slot = Slot(v);
+        var text = _text[slot];
+        if (text is not null && _value[slot] == v)
+        {
+            _hits++;
+            return text;
+        }
+        return null;
+    }
+
+    public void Add(ulong v, ReadOnlySpan<byte> text)
+    {
+        int slot = Slot(v);
+        _value[slot] = v;
+        _text[slot] = text.ToArray();
+        if (++_misses >= 4096 && _misses > _hits)
+            Enabled = false;
+    }
 }
 
 /// <summary>Conversions of a plain field (through casts) with no width, precision or flags, rendered without the expression tree.</summary>
@@ -119,6 +159,10 @@ public sealed class PrintFormat
             }
             AssignKey(s, ev, lit, covered, usedKeys, intern);
             Precompile(s);
+            FormatField? only = null;
+            if (s.Conv == 's' && s.Fast == FastConversion.None && s.WidthArg is null && s.PrecisionArg is null
+                && s.Arg!.ReadsOnly(ref only) && only is not null)
+                s.TextCache = new TextByValue(only);
             lit.Clear();
             segs.Add(s);
         }
@@ -342,11 +386,26 @@ public sealed class PrintFormat
             RenderFast(s, c, o, fields);
             return;
         }
+        int start = o.Length;
+        var cache = s.TextCache;
+        if (cache is not null && cache.Enabled && cache.Field.Offset + cache.Field.Size <= c.Length)
+        {
+            ulong v = c.Read(cache.Field);
+            if (cache.Find(v) is { } text)
+                o.Bytes(text);
+            else
+            {
+                WriteValue(s, s.Arg!, c, o, s.Flags, s.Width, s.Precision);
+                cache.Add(v, o.Buffer.AsSpan(start, o.Length - start));
+            }
+            if (s.Key >= 0)
+                fields.Add(s.Key, FieldType.Text, 0, start, o.Length - start); // %s: Text, no value
+            return;
+        }
         int width = s.WidthArg is null ? s.Width : (int)s.WidthArg.Eval(c);
         int precision = s.PrecisionArg is null ? s.Precision : (int)s.PrecisionArg.Eval(c);
         var flags = s.Flags;
         if (width < -1) { flags |= PrintfFlags.Minus; width = -width; }
-        int start = o.Length;
         long value = WriteValue(s, s.Arg!, c, o, flags, width, precision);
         if (s.Key >= 0)
         {
@@ -898,5 +957,23 @@ public sealed class FieldSink
     public EventChunk Chunk = null!;
     public int Row;
 
-    public void Add(int key, FieldType type, long value, int start, int length) => Chunk.AddField(Row, key, type, value, start, length);
+    /// <summary>EventChunk.AddField with the columns written here: ~8 fields per event, and the call was ~6 % of decoding.</summary>
+    public void Add(int key, FieldType type, long value, int start, int length)
+    {
+        var chunk = Chunk;
+        int f = chunk.FieldTotal;
+        var keys = chunk.FieldKey;
+        if ((uint)f >= (uint)keys.Length)
+        {
+            chunk.AddField(Row, key, type, value, start, length); // grows the columns
+            return;
+        }
+        keys[f] = key;
+        chunk.FieldTypes[f] = type;
+        chunk.FieldValue[f] = value;
+        chunk.FieldTextStart[f] = start;
+        chunk.FieldTextLength[f] = length;
+        chunk.FieldTotal = f + 1;
+        chunk.FieldCount[Row]++;
+    }
 }
