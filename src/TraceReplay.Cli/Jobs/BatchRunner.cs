@@ -19,7 +19,7 @@ public sealed class BatchRunner
     public const int SingleLayoutMaxTraces = 64;
     /// <summary>
     /// Most threads one text trace is parsed on: one replay thread consumes what about three parsing threads produce,
-    /// and each parsing thread holds up to two segments of parsed chunks (memory).
+    /// and parsed segments wait in memory for their turn (one per thread plus one, ~15 MB each for 8 MiB of text).
     /// </summary>
     const int MaxParseThreads = 4;
 

@@ -43,8 +43,12 @@ public sealed class ChunkedFtraceTextReader : IEventReader
     int _emitting;
     EventChunk? _held;
     long _seqBase, _lineBase;
+    /// <summary>After a mid-file format change: the whole file read sequentially, from the first row not yet handed out.</summary>
     FtraceTextReader? _sequentialRest;
     NameMap? _sequentialNames;
+    /// <summary>Start of the segment the sequential rest replaced: its errors from there on are the rest's.</summary>
+    long _restFrom;
+    bool _restDone;
     bool _disposed;
 
     ChunkedFtraceTextReader(SafeFileHandle file, long length, byte[] prologue, long[] cuts, FtraceTextReader.LineFormat primedFormat,
@@ -418,9 +422,6 @@ public sealed class ChunkedFtraceTextReader : IEventReader
         }
         return false;
     }
-
-    long _restFrom;
-    bool _restDone;
 
     void StopWorkers()
     {
