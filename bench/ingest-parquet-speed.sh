@@ -3,7 +3,8 @@
 # of the events table, peak RSS <= 400 MB) on the real 6.18 text repeated to >= 500 MB, beside `cat` of the same file
 # and an awk field split, in one run. With BASE=<git ref> (e.g. BASE=main) the same ingest built from that ref is timed too, interleaved run by
 # run with this tree's, so before and after share the machine's load. Prints medians of RUNS runs (default 5): wall,
-# user+sys CPU, events/s (wall and per CPU-second) and peak RSS. ReadyToRun publish, runtime settings as shipped.
+# user+sys CPU, events/s (wall and per CPU-second) and peak RSS. Composite ReadyToRun publish (COMPOSITE=0: plain),
+# runtime settings as shipped. Pin to one core with `taskset -c 0 bench/ingest-parquet-speed.sh`.
 # Usage: bench/ingest-parquet-speed.sh [RUNS]   (env: BASE=ref, WORK=/tmp/tracereplay-bench, SHARED=../shared)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,8 +25,14 @@ if [ ! -s "$text" ]; then # as bench/analyze-speed.sh builds it: later copies wi
 fi
 events=$(grep -vc '^#' "$text" || true)
 
-publish() { # source dir, output dir
-  dotnet publish "$1/src/TraceReplay.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$2" -v q --nologo >/dev/null
+publish() { # source dir, output dir: self-contained composite ReadyToRun, as docs/quickstart.md installs it for large
+  # inputs (own obj/ and bin/ folders, see analyze-speed.sh); COMPOSITE=0 publishes plain ReadyToRun instead
+  if [ "${COMPOSITE:-1}" = 1 ]; then
+    dotnet publish "$1/src/TraceReplay.Cli" -c Release -r linux-x64 --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true \
+      -p:IntermediateOutputPath=obj/composite/ -p:OutputPath=bin/composite/ -o "$2" -v q --nologo >/dev/null
+  else
+    dotnet publish "$1/src/TraceReplay.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$2" -v q --nologo >/dev/null
+  fi
 }
 publish . "$work/pq-after"
 labels=("cat" "awk field split" "ingest (this tree)")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole-process ftrace text ingest speed: paired_medium.trace.txt (real 6.18 kernel text, 505,634 events) repeated to
 # >= 500 MB in /tmp, read into EventChunks by FtraceTextReader (TraceReplay.Bench --ingest-text), beside `cat` and an
-# `awk` field split of the same file, RUNS times each; prints medians of wall time, user CPU, events/s and peak RSS.
+# `awk` field split of the same file, RUNS times each; prints medians of wall time, user CPU, events/s and peak RSS;
+# then the same file parsed in segments on 2 threads (ChunkedFtraceTextReader).
 # The machine is shared: wall-clock events/s depends on load; events per user-CPU-second is the one-core figure.
 # Usage: bench/ingest-speed.sh [RUNS]   (env: SRC=path to paired_medium.trace.txt[.gz], WORK=/tmp/tracereplay-bench)
 set -euo pipefail
@@ -53,6 +54,13 @@ echo "ingest events: $EVENTS   independent awk count: $AWK_EVENTS   (trace-cmd r
 printf 'ingest: %.2f M events/s wall, %.2f M events per user-CPU-second (one core), peak RSS %.0f MB\n' \
   "$(echo "$EVENTS / $LAST_WALL / 1000000" | bc -l)" "$(echo "$EVENTS / $LAST_USER / 1000000" | bc -l)" "$(echo "$LAST_RSS / 1024" | bc -l)"
 [ "$EVENTS" = "$AWK_EVENTS" ] || { echo "MISMATCH between ingest and awk event counts"; exit 1; }
+SEQ_WALL=$LAST_WALL
+# the same file parsed in segments on 2 threads (what analyze does with cores to spare, docs/formats/ftrace-text.md)
+run "ingest, 2 thr" "$BENCH" --ingest-text "$BIG" threads=2
+CHUNKED_EVENTS=$(grep -o 'events=[0-9]*' "$WORK/stdout.txt" | cut -d= -f2)
+printf 'ingest in segments on 2 threads: %.2f M events/s wall (%.2fx the one-thread wall), peak RSS %.0f MB\n' \
+  "$(echo "$CHUNKED_EVENTS / $LAST_WALL / 1000000" | bc -l)" "$(echo "$SEQ_WALL / $LAST_WALL" | bc -l)" "$(echo "$LAST_RSS / 1024" | bc -l)"
+[ "$CHUNKED_EVENTS" = "$EVENTS" ] || { echo "MISMATCH between chunked and sequential event counts"; exit 1; }
 COPIES=$(( BYTES / $(stat -c %s "$ONE") ))
 if [ "$(basename "$SRC")" = "paired_medium.trace.txt.gz" ] && [ "$EVENTS" != "$(( COPIES * 505634 ))" ]; then
   echo "MISMATCH with trace-cmd report's 505634 events per copy ($COPIES copies)"; exit 1

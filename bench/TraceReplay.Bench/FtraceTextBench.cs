@@ -43,9 +43,11 @@ public class FtraceTextBench
 /// <summary>The `--ingest-text FILE [repeats]` console path: reads a file through the reader and prints events/s.</summary>
 public static class FtraceTextSpeed
 {
-    public static long Ingest(Stream input)
+    public static long Ingest(Stream input) => Drain(new FtraceTextReader(input, new TraceInfo("bench", "bench")));
+
+    static long Drain(IEventReader source)
     {
-        using var reader = new FtraceTextReader(input, new TraceInfo("bench", "bench"));
+        using var reader = source;
         var chunk = new EventChunk();
         long events = 0;
         while (reader.Read(chunk))
@@ -101,9 +103,11 @@ public static class FtraceTextSpeed
     {
         if (args.Length < 1)
         {
-            Console.Error.WriteLine("usage: TraceReplay.Bench --ingest-text FILE [REPEATS]");
+            Console.Error.WriteLine("usage: TraceReplay.Bench --ingest-text FILE [REPEATS | threads=N]");
             return 1;
         }
+        if (args.Length > 1 && args[1].StartsWith("threads=", StringComparison.Ordinal))
+            return RunChunked(args[0], int.Parse(args[1]["threads=".Length..], System.Globalization.CultureInfo.InvariantCulture));
         if (args.Length > 1)
             return RunInMemory(args[0], int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
         var sw = Stopwatch.StartNew();
@@ -113,6 +117,18 @@ public static class FtraceTextSpeed
         sw.Stop();
         double s = sw.Elapsed.TotalSeconds;
         Console.WriteLine($"events={events} bytes={bytes} seconds={s:F3} events_per_s={events / s:F0} MB_per_s={bytes / s / 1e6:F1}");
+        return 0;
+    }
+
+    /// <summary>`--ingest-text FILE threads=N`: the file parsed in segments on N threads (ChunkedFtraceTextReader).</summary>
+    static int RunChunked(string path, int threads)
+    {
+        var sw = Stopwatch.StartNew();
+        var reader = ChunkedFtraceTextReader.Open(path, new TraceInfo("bench", path), threads);
+        string how = reader is ChunkedFtraceTextReader c ? $"segments={c.SegmentCount}" : "sequential";
+        long events = Drain(reader);
+        double s = sw.Elapsed.TotalSeconds;
+        Console.WriteLine($"events={events} threads={threads} {how} seconds={s:F3} events_per_s={events / s:F0}");
         return 0;
     }
 

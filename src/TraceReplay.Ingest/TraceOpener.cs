@@ -10,7 +10,8 @@ public static class TraceOpener
 {
     /// <param name="path">File to read (plain, gzip, zstd, xz or bzip2; detected by magic bytes).</param>
     /// <param name="traceName">Name used in every report's trace column and in error messages.</param>
-    public static IEventReader Open(string path, string traceName)
+    /// <param name="parseThreads">Threads that may parse one large plain text file in segments (1: one reader thread).</param>
+    public static IEventReader Open(string path, string traceName, int parseThreads = 1)
     {
         var detected = InputDetector.Detect(path);
         var info = new TraceInfo(traceName, path) { Format = detected.Format, Compression = detected.Compression };
@@ -23,6 +24,9 @@ public static class TraceOpener
             case TraceFormat.ConsoleLog:
                 throw new NotSupportedException($"{path} is a console log, not an event stream (use the console/lockdep reader)");
             default:
+                // compressed text cannot be cut: only its decompressor knows where a byte of the text lies
+                if (detected.Compression.Length == 0 && parseThreads > 1)
+                    return ChunkedFtraceTextReader.Open(path, info, parseThreads);
                 return new FtraceTextReader(InputDetector.OpenDecompressed(path, out _), info);
         }
     }

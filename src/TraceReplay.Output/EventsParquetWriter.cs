@@ -103,6 +103,8 @@ public sealed class EventsParquetWriter : IDisposable
     /// </summary>
     public void Append(EventChunk chunk)
     {
+        // one vectorised pass over the chunk's text instead of a UTF-8 check per payload (real traces are ASCII)
+        bool asciiText = System.Text.Ascii.IsValid(chunk.Text.AsSpan(0, chunk.TextLength));
         int done = 0;
         while (done < chunk.Count)
         {
@@ -118,14 +120,14 @@ public sealed class EventsParquetWriter : IDisposable
                     break;
                 }
             }
-            AppendRows(chunk, done, take);
+            AppendRows(chunk, done, take, asciiText);
             done += take;
             if (_rows == _rowGroupRows || payloadFull)
                 WriteRowGroup();
         }
     }
 
-    void AppendRows(EventChunk chunk, int start, int count)
+    void AppendRows(EventChunk chunk, int start, int count, bool asciiText)
     {
         int end = start + count;
         _trace.AppendRepeated(0, count);
@@ -159,7 +161,10 @@ public sealed class EventsParquetWriter : IDisposable
         }
         for (int i = start; i < end; i++) _preemptDepth.Append(chunk.PreemptDepth[i], chunk.PreemptDepth[i] >= 0);
         for (int i = start; i < end; i++) _migrateDisable.Append(chunk.MigrateDisable[i], chunk.MigrateDisable[i] >= 0);
-        for (int i = start; i < end; i++) _payload.Append(chunk.Payload(i));
+        if (asciiText)
+            for (int i = start; i < end; i++) _payload.AppendValid(chunk.Payload(i));
+        else
+            for (int i = start; i < end; i++) _payload.Append(chunk.Payload(i));
         _rows += count;
     }
 
@@ -532,9 +537,12 @@ public sealed class EventsParquetWriter : IDisposable
         readonly ByteBuffer _values = new(capacity * 64);
 
 
-        public void Append(ReadOnlySpan<byte> utf8)
+        public void Append(ReadOnlySpan<byte> utf8) => AppendValid(ValidUtf8(utf8));
+
+        /// <summary>Text already known to be valid UTF-8.</summary>
+        public void AppendValid(ReadOnlySpan<byte> utf8)
         {
-            AppendByteArray(_values, utf8);
+            AppendPlain(_values, utf8);
             NonNullCount++;
             Defined[Rows++] = 1;
         }
@@ -556,9 +564,10 @@ public sealed class EventsParquetWriter : IDisposable
     /// Appends a PLAIN byte array. Text that is not valid UTF-8 is written as the string the CSV holds for it (invalid
     /// sequences replaced by U+FFFD), so both files keep saying the same thing.
     /// </summary>
-    static void AppendByteArray(ByteBuffer output, ReadOnlySpan<byte> utf8)
+    static void AppendByteArray(ByteBuffer output, ReadOnlySpan<byte> utf8) => AppendPlain(output, ValidUtf8(utf8));
+
+    static void AppendPlain(ByteBuffer output, ReadOnlySpan<byte> utf8)
     {
-        utf8 = ValidUtf8(utf8);
         var span = output.GetSpan(4 + utf8.Length);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span, utf8.Length);
         utf8.CopyTo(span[4..]);

@@ -19,7 +19,7 @@ public static class BatchCommands
     {
         var paths = new Argument<string[]>("PATH") { Description = "Trace files, console logs or directories (searched recursively).", Arity = ArgumentArity.OneOrMore };
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder.", Required = true };
-        var jobs = new Option<int>("--jobs", "-j") { Description = "Files processed in parallel.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var jobs = new Option<int>("--jobs", "-j") { Description = "Threads: files processed in parallel; the cores left over parse a large plain text file in segments.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var strict = new Option<bool>("--strict") { Description = "Exit with code 2 when any input had errors (bad lines, unreadable files)." };
         var events = new Option<bool>("--events") { Description = "Also write the events table (analyze; ingest always writes it)." };
         var layout = new Option<string?>("--layout") { Description = "single: one file per table; partitioned: TABLE/trace=NAME/part.*; default single up to 64 traces." };

@@ -17,6 +17,11 @@ public sealed class BatchRunner
 {
     /// <summary>Layout chosen when --layout is not given: single files up to this many traces, Hive partitions above.</summary>
     public const int SingleLayoutMaxTraces = 64;
+    /// <summary>
+    /// Most threads one text trace is parsed on: one replay thread consumes what about three parsing threads produce,
+    /// and parsed segments wait in memory for their turn (one per thread plus one, ~15 MB each for 8 MiB of text).
+    /// </summary>
+    const int MaxParseThreads = 4;
 
     readonly BatchOptions _options;
     readonly Pipeline _pipeline;
@@ -53,7 +58,10 @@ public sealed class BatchRunner
                 progress.Done(0, skippedUpToDate: true);
                 return;
             }
-            var result = Process(input, output);
+            TraceResult result;
+            int inFlight = Interlocked.Increment(ref _tracesInFlight);
+            try { result = Process(input, output, ParseThreads(inFlight)); }
+            finally { Interlocked.Decrement(ref _tracesInFlight); }
             WritePartitions(result, output);
             if (hash != null && result.Status == "ok") state.Record(input.Name, hash);
             results[i] = result;
@@ -75,7 +83,15 @@ public sealed class BatchRunner
     bool InShard(TraceInput input)
         => _options.ShardCount <= 1 || (int)(XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(input.Name)) % (ulong)_options.ShardCount) == _options.ShardIndex;
 
-    TraceResult Process(TraceInput input, ReportOutput output)
+    int _tracesInFlight;
+
+    /// <summary>
+    /// Cores left over once each trace in flight has its reading and its replay thread, shared among those traces: a
+    /// lone large trace on many cores is parsed in segments; a batch that keeps every core busy with files is not.
+    /// </summary>
+    int ParseThreads(int tracesInFlight) => Math.Clamp((_options.Jobs - tracesInFlight) / tracesInFlight, 1, MaxParseThreads);
+
+    TraceResult Process(TraceInput input, ReportOutput output, int parseThreads)
     {
         var result = new TraceResult(input);
         output.DeletePartitions(input.Name);
@@ -85,7 +101,7 @@ public sealed class BatchRunner
             {
                 case TraceFormat.FtraceText:
                 case TraceFormat.TraceDat:
-                    using (var reader = _pipeline.OpenEvents(input.Path, input.Name, _options))
+                    using (var reader = _pipeline.OpenEvents(input.Path, input.Name, _options, parseThreads))
                     {
                         var stages = _pipeline.Stages(_options, input, output);
                         TraceJob.RunEventStream(result, reader, stages);

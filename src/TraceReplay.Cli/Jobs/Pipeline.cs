@@ -20,9 +20,10 @@ public sealed class Pipeline
     /// Opens an event stream. The kernel release (which selects the era's rules) comes from the input itself
     /// (trace.dat uname), else --kernel, else a synthetic trace's companion FILE.truth.json (options.kernel).
     /// </summary>
-    public IEventReader OpenEvents(string path, string traceName, BatchOptions options)
+    /// <param name="parseThreads">Threads that may parse a large plain text file in segments (1: the reading thread alone).</param>
+    public IEventReader OpenEvents(string path, string traceName, BatchOptions options, int parseThreads = 1)
     {
-        var reader = Ingest.TraceOpener.Open(path, traceName);
+        var reader = Ingest.TraceOpener.Open(path, traceName, parseThreads);
         // Only the events table shows payloads: without it a trace.dat reader renders just the fields.
         if (!options.Events && reader is Ingest.TraceDat.TraceDatReader dat)
             dat.PayloadText = false;

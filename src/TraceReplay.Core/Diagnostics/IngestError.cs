@@ -33,6 +33,44 @@ public sealed class IngestErrorLog
             _stored.Add(new IngestError(Trace, line, byteOffset, reason, excerpt));
     }
 
+    /// <summary>
+    /// Appends the errors of a later part of the same input (a segment parsed on its own), its line numbers shifted
+    /// by <paramref name="lineBase"/>. Errors the part counted but did not store are counted here too.
+    /// </summary>
+    public void Absorb(IngestErrorLog part, long lineBase)
+    {
+        foreach (var e in part.Stored)
+            Add(e.Line + lineBase, e.ByteOffset, e.Reason, e.Excerpt);
+        if (part.Total == part.Stored.Count)
+            return;
+        var stored = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var e in part.Stored)
+            stored[e.Reason] = stored.GetValueOrDefault(e.Reason) + 1;
+        foreach (var (reason, count) in part.CountsByReason)
+            CountOnly(reason, count - stored.GetValueOrDefault(reason));
+    }
+
+    /// <summary>
+    /// Appends the errors at or after <paramref name="fromByteOffset"/> of a log that re-read the whole input, when this
+    /// log already holds exactly the errors before that offset.
+    /// </summary>
+    public void AbsorbTail(IngestErrorLog whole, long fromByteOffset)
+    {
+        foreach (var e in whole.Stored)
+            if (e.ByteOffset >= fromByteOffset)
+                Add(e.Line, e.ByteOffset, e.Reason, e.Excerpt);
+        foreach (var (reason, count) in whole.CountsByReason)
+            CountOnly(reason, count - _countsByReason.GetValueOrDefault(reason));
+    }
+
+    void CountOnly(string reason, long count)
+    {
+        if (count <= 0)
+            return;
+        Total += count;
+        _countsByReason[reason] = _countsByReason.GetValueOrDefault(reason) + count;
+    }
+
     public static string Excerpt(ReadOnlySpan<byte> utf8)
     {
         int n = Math.Min(utf8.Length, MaxExcerptChars * 2);

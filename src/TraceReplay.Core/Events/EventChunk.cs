@@ -95,6 +95,44 @@ public sealed class EventChunk
         FieldTotal = 0;
     }
 
+    /// <summary>
+    /// Exchanges the rows of two chunks of the same capacity by swapping their column arrays: a reader that parses into
+    /// chunks of its own hands one to its caller without copying.
+    /// </summary>
+    public void SwapContents(EventChunk other)
+    {
+        if (other.Capacity != Capacity)
+            throw new ArgumentException($"chunk capacities differ ({Capacity} vs {other.Capacity})", nameof(other));
+        (Seq, other.Seq) = (other.Seq, Seq);
+        (Line, other.Line) = (other.Line, Line);
+        (ByteOffset, other.ByteOffset) = (other.ByteOffset, ByteOffset);
+        (TsNs, other.TsNs) = (other.TsNs, TsNs);
+        (Cpu, other.Cpu) = (other.Cpu, Cpu);
+        (Pid, other.Pid) = (other.Pid, Pid);
+        (Tgid, other.Tgid) = (other.Tgid, Tgid);
+        (Comm, other.Comm) = (other.Comm, Comm);
+        (Event, other.Event) = (other.Event, Event);
+        (Kind, other.Kind) = (other.Kind, Kind);
+        (Flags, other.Flags) = (other.Flags, Flags);
+        (Context, other.Context) = (other.Context, Context);
+        (NeedResched, other.NeedResched) = (other.NeedResched, NeedResched);
+        (PreemptDepth, other.PreemptDepth) = (other.PreemptDepth, PreemptDepth);
+        (MigrateDisable, other.MigrateDisable) = (other.MigrateDisable, MigrateDisable);
+        (PayloadStart, other.PayloadStart) = (other.PayloadStart, PayloadStart);
+        (PayloadLength, other.PayloadLength) = (other.PayloadLength, PayloadLength);
+        (FieldStart, other.FieldStart) = (other.FieldStart, FieldStart);
+        (FieldCount, other.FieldCount) = (other.FieldCount, FieldCount);
+        (Text, other.Text) = (other.Text, Text);
+        (FieldKey, other.FieldKey) = (other.FieldKey, FieldKey);
+        (FieldTypes, other.FieldTypes) = (other.FieldTypes, FieldTypes);
+        (FieldValue, other.FieldValue) = (other.FieldValue, FieldValue);
+        (FieldTextStart, other.FieldTextStart) = (other.FieldTextStart, FieldTextStart);
+        (FieldTextLength, other.FieldTextLength) = (other.FieldTextLength, FieldTextLength);
+        (Count, other.Count) = (other.Count, Count);
+        (TextLength, other.TextLength) = (other.TextLength, TextLength);
+        (FieldTotal, other.FieldTotal) = (other.FieldTotal, FieldTotal);
+    }
+
     /// <summary>Starts a new row with every column at its "unknown" value and returns its index.</summary>
     public int AddRow()
     {

@@ -57,7 +57,7 @@ public sealed class NameCache
                   ^ (ulong)utf8.Length;
         int slot = (int)(h >> (64 - SlotBits));
         byte[]? key = _longKeys[slot];
-        if (key is not null && utf8.SequenceEqual(key))
+        if (key is not null && ShortBytes.Equal(utf8, key))
             return _longIds[slot];
         int id = _names.Intern(utf8);
         _longKeys[slot] = _names.Utf8(id).ToArray();

@@ -45,6 +45,7 @@ public sealed partial class FtraceTextReader
             Info.HeaderLines++;
             return true;
         }
+        _sawFirstLine = true; // an HTML wrapper is recognised on the first line only, not after events
 
         var prefix = default(LinePrefix);
         if (TryReuseLastPrefix(line, ref prefix) || TryParseBracketPrefix(line, ref prefix) || TryParseLatencyPrefix(line, ref prefix))

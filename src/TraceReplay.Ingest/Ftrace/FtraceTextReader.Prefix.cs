@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using TraceReplay.Core.Events;
+using TraceReplay.Core.Interning;
 
 namespace TraceReplay.Ingest.Ftrace;
 
@@ -75,7 +76,7 @@ public sealed partial class FtraceTextReader
         _lastPrefixLength = n <= _lastPrefixBytes.Length ? n : -1;
         if (_lastPrefixLength < 0)
             return;
-        line[..n].CopyTo(_lastPrefixBytes);
+        ShortBytes.Copy(line[..n], _lastPrefixBytes);
         _lastBracketEnd = bracketEnd;
         _lastPrefix = p;
     }
@@ -90,7 +91,7 @@ public sealed partial class FtraceTextReader
         if (n <= 0 || line.Length <= n)
             return false;
         var last = _lastPrefixBytes.AsSpan(0, n);
-        if (line[..n].SequenceEqual(last))
+        if (ShortBytes.Equal(line[..n], last))
         {
             int afterTs = ParseTimestampToken(line, n, out long ts, out bool counter);
             if (afterTs < 0)
@@ -102,7 +103,7 @@ public sealed partial class FtraceTextReader
             return true;
         }
         int bracketEnd = _lastBracketEnd;
-        if (!line[..bracketEnd].SequenceEqual(last[..bracketEnd]))
+        if (!ShortBytes.Equal(line[..bracketEnd], last[..bracketEnd]))
             return false;
         var tmp = _lastPrefix;
         if (!TryParseFlagsAndTs(line, bracketEnd, ref tmp))
@@ -150,7 +151,7 @@ public sealed partial class FtraceTextReader
             return false;
         p.Pid = ParseDigits(line[d..e]);
         int commEnd = d - 1;
-        if (commEnd == _lastTaskTextLength && line[..commEnd].SequenceEqual(_lastTaskText.AsSpan(0, commEnd)))
+        if (commEnd == _lastTaskTextLength && ShortBytes.Equal(line[..commEnd], _lastTaskText.AsSpan(0, commEnd)))
         {
             p.CommStart = _lastCommStart;
             p.CommLength = commEnd - _lastCommStart;
@@ -179,7 +180,7 @@ public sealed partial class FtraceTextReader
         p.CommId = -1;
         _lastTaskTextLength = commEnd <= _lastTaskText.Length ? commEnd : -1;
         if (_lastTaskTextLength > 0)
-            line[..commEnd].CopyTo(_lastTaskText);
+            ShortBytes.Copy(line[..commEnd], _lastTaskText);
         _lastCommStart = commStart;
         _lastCommId = -1; // AddEventRow interns it
         return true;

@@ -46,7 +46,7 @@ public sealed partial class FtraceTextReader : IEventReader
 
     public TraceInfo Info { get; }
     public NameTable Names { get; }
-    public IngestErrorLog Errors { get; }
+    public IngestErrorLog Errors { get; private set; }
 
     public bool Read(EventChunk chunk)
     {
@@ -167,6 +167,53 @@ public sealed partial class FtraceTextReader : IEventReader
         _linesConsumed++;
         Info.TotalLines = _linesConsumed;
     }
+
+    /// <summary>
+    /// Reads the lines before <paramref name="byteLimit"/> (the file's header, prepended to a segment's bytes) for their
+    /// state only: legend, flags layout, clock. Returns false when a line there started a row (it was not a pure header).
+    /// </summary>
+    internal bool ReadPrologue(long byteLimit)
+    {
+        var scratch = new EventChunk(1);
+        while (_bufferBase + _pos < byteLimit && TryPeekLine(out int start, out int length, out int next))
+        {
+            var line = _buffer.AsSpan(start, length);
+            if (line.Length > 0 && line[^1] == '\r')
+                line = line[..^1];
+            ProcessLine(scratch, line, _linesConsumed + 1, _bufferBase + start);
+            if (scratch.Count > 0)
+                return false;
+            _pos = next;
+            _scanned = next;
+            _linesConsumed++;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// After <see cref="ReadPrologue"/>: the next line lies at <paramref name="fileOffset"/> of the file and counting
+    /// (lines, seq, errors, Info's counters) starts from zero, as a segment of a chunked parse needs.
+    /// </summary>
+    internal void StartSegmentAt(long fileOffset)
+    {
+        _bufferBase += fileOffset - (_bufferBase + _pos);
+        _linesConsumed = 0;
+        _seq = 0;
+        _sawFirstLine = true;
+        Errors = new IngestErrorLog(Info.Name);
+        Info.TotalLines = Info.HeaderLines = Info.BlankLines = Info.Events = Info.ContinuationLines = 0;
+        Info.LostMarkers = Info.LostEvents = 0;
+        Info.MaxCpuSeen = -1;
+    }
+
+    /// <summary>Everything carried from line to line that decides how a line parses; caches aside.</summary>
+    internal readonly record struct LineFormat(string Html, int LegendColumns, string FlagsLayout, bool ReportHeader, bool TracerHeader, bool SawFirstLine);
+
+    internal LineFormat CurrentLineFormat => new(_html.ToString(), _legendColumns, _flagsLayout is null ? "" : string.Join(',', _flagsLayout),
+        _sawReportHeader, _sawTracerHeader, _sawFirstLine);
+
+    /// <summary>Key of the parent_seq field of stack rows (its value is a seq, which a chunked parse rebases).</summary>
+    internal int ParentSeqKey => _keyParentSeq;
 
     public void Dispose()
     {

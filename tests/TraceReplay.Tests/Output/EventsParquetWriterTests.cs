@@ -89,6 +89,35 @@ public sealed class EventsParquetWriterTests : IDisposable
         Assert.Equal(5, ((Column<int>)back["migrate_disable"])[2]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Invalid_utf8_payload_bytes_are_stored_as_the_csv_text_not_raw(bool asciiRowBeside)
+    {
+        // A reader decodes raw invalid bytes to U+FFFD too, so compare the stored sizes: "a" 0xFF "b" must be stored
+        // as "a\uFFFDb" (5 bytes), 2 bytes more than the 3-byte "a?b". With an ASCII row beside it the chunk's text is
+        // not all ASCII either way; the raw bytes must never reach the file.
+        long PayloadBytes(byte[] payload)
+        {
+            var names = new NameTable();
+            var chunk = new EventChunk(4);
+            int r = chunk.AddRow();
+            chunk.SetPayload(r, payload);
+            if (asciiRowBeside)
+                chunk.SetPayload(chunk.AddRow(), "plain"u8);
+            string path = Path.Combine(_dir, $"utf8-{payload.Length}-{payload[1]}.parquet");
+            using (var writer = new EventsParquetWriter(File.Create(path)))
+            {
+                writer.Begin("t", names);
+                writer.Append(chunk);
+                writer.Finish();
+            }
+            using var file = OpenParquet(path);
+            return file.Metadata!.RowGroups[0].Columns.Single(c => c.MetaData!.PathInSchema[^1] == "payload").MetaData!.TotalUncompressedSize;
+        }
+        Assert.Equal(PayloadBytes("a?b"u8.ToArray()) + 2, PayloadBytes([0x61, 0xFF, 0x62]));
+    }
+
     [Fact]
     public void Extreme_and_random_integers_survive_the_delta_encoding()
     {
