@@ -28,6 +28,12 @@ public sealed class EventsParquetWriter : IDisposable
     readonly ZstdSharp.Compressor _zstd;
     readonly List<RowGroupMeta> _rowGroups = new();
     readonly ByteBuffer _page = new(1 << 16), _compressed = new(1 << 16), _header = new(256);
+    // The payload page (most of a row group's bytes) is compressed on the thread pool while the next group's rows are
+    // appended, and written before that group; its own buffers and compressor, as the writer's are in use meanwhile.
+    readonly ByteBuffer _payloadPage = new(1 << 16), _payloadCompressed = new(1 << 16);
+    readonly ZstdSharp.Compressor _payloadZstd;
+    Task<int>? _payloadCompression;
+    PendingPayload? _pendingPayload;
     readonly ThriftCompactWriter _headerThrift;
     long _position, _totalRows;
     int _rows;
@@ -58,6 +64,7 @@ public sealed class EventsParquetWriter : IDisposable
         _rowGroupRows = rowGroupRows;
         _rowGroupPayloadBytes = rowGroupPayloadBytes;
         _zstd = new ZstdSharp.Compressor(zstdLevel);
+        _payloadZstd = new ZstdSharp.Compressor(zstdLevel);
         _headerThrift = new ThriftCompactWriter(_header);
         int n = rowGroupRows;
         _columns =
@@ -173,6 +180,7 @@ public sealed class EventsParquetWriter : IDisposable
     {
         if (_finished) return;
         if (_rows > 0) WriteRowGroup();
+        WritePendingPayload();
         WriteFooter();
         _stream.Flush();
         _finished = true;
@@ -180,8 +188,10 @@ public sealed class EventsParquetWriter : IDisposable
 
     void WriteRowGroup()
     {
+        WritePendingPayload();
         var group = new RowGroupMeta(_position, _rows, new ColumnChunkMeta[_columns.Length]);
-        for (int c = 0; c < _columns.Length; c++)
+        int payloadColumn = _columns.Length - 1; // the last column: nothing of this group follows it in the file
+        for (int c = 0; c < payloadColumn; c++)
         {
             var column = _columns[c];
             long chunkStart = _position;
@@ -201,12 +211,40 @@ public sealed class EventsParquetWriter : IDisposable
             group.Columns[c] = new ColumnChunkMeta(dataOffset, dictionaryOffset, uncompressed, _position - chunkStart, _rows - column.NonNullCount, min, max);
             column.Clear();
         }
-        group.CompressedSize = _position - group.FileOffset;
-        _rowGroups.Add(group);
+        _payloadPage.Clear();
+        _payload.EncodePage(_payloadPage);
+        _payload.MinMax(out byte[]? payloadMin, out byte[]? payloadMax);
+        _pendingPayload = new PendingPayload(group, payloadColumn, _rows, _rows - _payload.NonNullCount, payloadMin, payloadMax);
+        _payload.Clear();
+        _payloadCompression = Task.Run(() =>
+        {
+            var body = _payloadPage.Written;
+            _payloadCompressed.Clear();
+            return _payloadZstd.Wrap(body, _payloadCompressed.GetSpan(ZstdSharp.Compressor.GetCompressBound(body.Length)));
+        });
         _totalRows += _rows;
         _rows = 0;
         _groupPayloadBytes = 0;
     }
+
+    /// <summary>Writes the last row group's payload page once compressed, which completes that group.</summary>
+    void WritePendingPayload()
+    {
+        if (_pendingPayload is not { } pending)
+            return;
+        int compressedLength = _payloadCompression!.GetAwaiter().GetResult();
+        _payloadCompression = null;
+        _pendingPayload = null;
+        long dataOffset = _position;
+        long uncompressed = WriteCompressedPage(PageKind.Data, pending.Rows, _payload.Encoding, _payloadPage.Length,
+            _payloadCompressed.GetSpan(0)[..compressedLength]);
+        var group = pending.Group;
+        group.Columns[pending.Column] = new ColumnChunkMeta(dataOffset, -1, uncompressed, _position - dataOffset, pending.NullCount, pending.Min, pending.Max);
+        group.CompressedSize = _position - group.FileOffset;
+        _rowGroups.Add(group);
+    }
+
+    sealed record PendingPayload(RowGroupMeta Group, int Column, int Rows, long NullCount, byte[]? Min, byte[]? Max);
 
     enum PageKind { Data = 0, Dictionary = 2 }
 
@@ -216,11 +254,17 @@ public sealed class EventsParquetWriter : IDisposable
         var body = _page.Written;
         _compressed.Clear();
         int compressedLength = _zstd.Wrap(body, _compressed.GetSpan(ZstdSharp.Compressor.GetCompressBound(body.Length)));
+        return WriteCompressedPage(kind, valueCount, encoding, body.Length, _compressed.GetSpan(0)[..compressedLength]);
+    }
+
+    long WriteCompressedPage(PageKind kind, int valueCount, ParquetEncodingKind encoding, int bodyLength, ReadOnlySpan<byte> compressed)
+    {
+        int compressedLength = compressed.Length;
         _header.Clear();
         var t = _headerThrift;
         t.BeginStruct();
         t.I32(1, (int)kind);
-        t.I32(2, body.Length);
+        t.I32(2, bodyLength);
         t.I32(3, compressedLength);
         if (kind == PageKind.Data)
         {
@@ -240,9 +284,9 @@ public sealed class EventsParquetWriter : IDisposable
         }
         t.EndStruct();
         _stream.Write(_header.Written);
-        _stream.Write(_compressed.GetSpan(0)[..compressedLength]);
+        _stream.Write(compressed);
         _position += _header.Length + compressedLength;
-        return _header.Length + body.Length;
+        return _header.Length + bodyLength;
     }
 
     void WriteFooter()
@@ -342,7 +386,11 @@ public sealed class EventsParquetWriter : IDisposable
 
     public void Dispose()
     {
+        // an unfinished file (the run failed) is deleted by its owner; only the compression in flight must end first
+        try { _payloadCompression?.Wait(); }
+        catch (AggregateException) { }
         _zstd.Dispose();
+        _payloadZstd.Dispose();
         _stream.Dispose();
     }
 
