@@ -228,18 +228,25 @@ public sealed partial class FtraceTextReader
         value = 0;
         if (s.IsEmpty)
             return FieldType.Text;
+        // a Text field's value is 0, never what a failed number parse left behind
         if (s.Length > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-            return TryParseHex(s[2..], out value) ? FieldType.Hex : FieldType.Text;
+            return TryParseHex(s[2..], out value) ? FieldType.Hex : NotANumber(out value);
         if (pointerKey)
         {
             if (s.SequenceEqual("(nil)"u8)) return FieldType.Hex;
-            return TryParseHex(s, out value) ? FieldType.Hex : FieldType.Text;
+            return TryParseHex(s, out value) ? FieldType.Hex : NotANumber(out value);
         }
         if (TryParseDecimal(s, out value))
             return FieldType.Int;
         // %p prints 16 (or 8) hex digits without 0x; %lx call sites likewise
         if ((s.Length == 16 || s.Length == 8) && TryParseHex(s, out value))
             return FieldType.Hex;
+        value = 0;
+        return FieldType.Text;
+    }
+
+    static FieldType NotANumber(out long value)
+    {
         value = 0;
         return FieldType.Text;
     }

@@ -22,6 +22,24 @@ public sealed class FtraceKeyTemplateTests
         return rows[1].Fields;
     }
 
+    [Theory]
+    [InlineData("x=1 y=abc z=0x12zz")]       // "0x" then digits that stop being hex
+    [InlineData("x=1 y=abc z=0x123456789abcdef12")] // more hex digits than a value holds
+    public void AHalfParsedNumberIsTextWithValueZero(string payload)
+    {
+        var f = FieldsOf(payload);
+        string z = payload[(payload.IndexOf("z=", StringComparison.Ordinal) + 2)..];
+        Assert.Equal((FieldType.Text, 0L, z), f["z"]);
+    }
+
+    [Fact]
+    public void AHalfParsedPointerIsTextWithValueZero()
+    {
+        // ptr is a pointer key: bare hex is a pointer; hex digits then junk are text, and no part of them is a value
+        var (rows, _) = IngestTestUtil.ReadText("  task-1     [000] ..... 100.000001: kfree: call_site=0 ptr=ffff8880zz12\n");
+        Assert.Equal((FieldType.Text, 0L, "ffff8880zz12"), rows[0].Fields["ptr"]);
+    }
+
     [Fact]
     public void SameKeysGiveTypedValues()
     {
