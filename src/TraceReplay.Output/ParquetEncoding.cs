@@ -216,28 +216,32 @@ static class ParquetBits
     static void BitPack<T>(ReadOnlySpan<T> values, int bitWidth, int byteCount, ByteBuffer output) where T : unmanaged, IBinaryInteger<T>
     {
         var span = output.GetSpan(byteCount + 8);
-        int o = PackLsbFirst(values, bitWidth, span);
+        int o = PackLsbFirst<T, ulong>(values, bitWidth, span);
         span[o..byteCount].Clear();
         output.Advance(byteCount);
     }
 
-    /// <summary>Non-negative values of at most 56 bits each, LSB first, into span; returns the bytes written.</summary>
-    static int PackLsbFirst<T>(ReadOnlySpan<T> values, int width, Span<byte> span) where T : unmanaged, IBinaryInteger<T>
+    /// <summary>
+    /// Non-negative values LSB first into span; returns the bytes written. The accumulator holds up to 7 pending bits
+    /// plus one value: ulong for widths up to 56 bits, UInt128 beyond.
+    /// </summary>
+    static int PackLsbFirst<T, TAcc>(ReadOnlySpan<T> values, int width, Span<byte> span)
+        where T : unmanaged, IBinaryInteger<T> where TAcc : unmanaged, IBinaryInteger<TAcc>
     {
-        ulong acc = 0;
+        TAcc acc = TAcc.Zero;
         int bits = 0, o = 0;
         foreach (var value in values)
         {
-            acc |= ulong.CreateTruncating(value) << bits;
+            acc |= TAcc.CreateTruncating(ulong.CreateTruncating(value)) << bits;
             bits += width;
             while (bits >= 8)
             {
-                span[o++] = (byte)acc;
+                span[o++] = byte.CreateTruncating(acc);
                 acc >>= 8;
                 bits -= 8;
             }
         }
-        if (bits > 0) span[o++] = (byte)acc;
+        if (bits > 0) span[o++] = byte.CreateTruncating(acc);
         return o;
     }
 
@@ -308,25 +312,7 @@ static class ParquetBits
         if (width == 0) return;
         int bytes = DeltaMiniblockSize * width / 8;
         var span = output.GetSpan(bytes + 16);
-        int o = 0, bits = 0;
-        if (width <= 56)
-            o = PackLsbFirst(values, width, span);
-        else
-        {
-            UInt128 acc = 0;
-            foreach (long value in values)
-            {
-                acc |= (UInt128)(ulong)value << bits;
-                bits += width;
-                while (bits >= 8)
-                {
-                    span[o++] = (byte)acc;
-                    acc >>= 8;
-                    bits -= 8;
-                }
-            }
-            if (bits > 0) span[o++] = (byte)acc;
-        }
+        int o = width <= 56 ? PackLsbFirst<long, ulong>(values, width, span) : PackLsbFirst<long, UInt128>(values, width, span);
         span[o..bytes].Clear();
         output.Advance(bytes);
     }

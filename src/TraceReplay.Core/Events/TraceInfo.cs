@@ -55,4 +55,24 @@ public sealed class TraceInfo
     public long ContinuationLines { get; set; }
 
     public int Cpus => Math.Max(HeaderCpus, MaxCpuSeen + 1);
+
+    /// <summary>Zeroes the line and event counters (a reader that starts counting at a segment of the input).</summary>
+    public void ResetCounts()
+    {
+        TotalLines = HeaderLines = BlankLines = Events = LostMarkers = LostEvents = ContinuationLines = 0;
+        MaxCpuSeen = -1;
+    }
+
+    /// <summary>Adds the counters of a later part of the same input, read on its own.</summary>
+    public void AddCounts(TraceInfo part)
+    {
+        TotalLines += part.TotalLines;
+        HeaderLines += part.HeaderLines;
+        BlankLines += part.BlankLines;
+        Events += part.Events;
+        LostMarkers += part.LostMarkers;
+        LostEvents += part.LostEvents;
+        ContinuationLines += part.ContinuationLines;
+        MaxCpuSeen = Math.Max(MaxCpuSeen, part.MaxCpuSeen);
+    }
 }

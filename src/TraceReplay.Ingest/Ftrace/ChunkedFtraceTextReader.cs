@@ -283,18 +283,15 @@ public sealed class ChunkedFtraceTextReader : IEventReader
         {
             chunk.Seq[row] += _seqBase;
             chunk.Line[row] += _lineBase;
-            chunk.Comm[row] = names.Map(chunk.Comm[row]);
-            chunk.Event[row] = names.Map(chunk.Event[row]);
-            chunk.Flags[row] = names.Map(chunk.Flags[row]);
             if (chunk.Kind[row] == EventKind.Stack)
             {
+                // field keys are still the segment's own here
                 for (int f = chunk.FieldStart[row], endField = f + chunk.FieldCount[row]; f < endField; f++)
                     if (chunk.FieldKey[f] == parentSeqKey && chunk.FieldValue[f] >= 0)
                         chunk.FieldValue[f] += _seqBase;
             }
         }
-        for (int f = 0; f < chunk.FieldTotal; f++)
-            chunk.FieldKey[f] = names.Map(chunk.FieldKey[f]);
+        names.MapNames(chunk);
         if (segment.Index == 0)
             TakeHeaderFacts(segment.Reader.Info);
         segment.HandedOutRows += chunk.Count;
@@ -318,14 +315,7 @@ public sealed class ChunkedFtraceTextReader : IEventReader
             TakeHeaderFacts(part);
         else
             TakeChangedHeaderFacts(part);
-        Info.TotalLines += part.TotalLines;
-        Info.HeaderLines += part.HeaderLines;
-        Info.BlankLines += part.BlankLines;
-        Info.Events += part.Events;
-        Info.ContinuationLines += part.ContinuationLines;
-        Info.LostMarkers += part.LostMarkers;
-        Info.LostEvents += part.LostEvents;
-        Info.MaxCpuSeen = Math.Max(Info.MaxCpuSeen, part.MaxCpuSeen);
+        Info.AddCounts(part);
         if (Info.FlagsWidth == 0) Info.FlagsWidth = part.FlagsWidth;
         if (Info.Variant.Length == 0) Info.Variant = part.Variant;
         if (part.CounterClock && !Info.CounterClock)
@@ -394,30 +384,17 @@ public sealed class ChunkedFtraceTextReader : IEventReader
         }
         if (_sequentialRest.Read(chunk))
         {
-            var names = _sequentialNames!;
-            for (int row = 0; row < chunk.Count; row++)
-            {
-                chunk.Comm[row] = names.Map(chunk.Comm[row]);
-                chunk.Event[row] = names.Map(chunk.Event[row]);
-                chunk.Flags[row] = names.Map(chunk.Flags[row]);
-            }
-            for (int f = 0; f < chunk.FieldTotal; f++)
-                chunk.FieldKey[f] = names.Map(chunk.FieldKey[f]);
+            _sequentialNames!.MapNames(chunk);
             return true;
         }
         if (!_restDone)
         {
             _restDone = true;
             var whole = _sequentialRest.Info;
+            // the rest re-read the whole file: its counters replace the segments'
             TakeHeaderFacts(whole);
-            Info.TotalLines = whole.TotalLines;
-            Info.HeaderLines = whole.HeaderLines;
-            Info.BlankLines = whole.BlankLines;
-            Info.Events = whole.Events;
-            Info.ContinuationLines = whole.ContinuationLines;
-            Info.LostMarkers = whole.LostMarkers;
-            Info.LostEvents = whole.LostEvents;
-            Info.MaxCpuSeen = whole.MaxCpuSeen;
+            Info.ResetCounts();
+            Info.AddCounts(whole);
             Errors.AbsorbTail(_sequentialRest.Errors, _restFrom);
         }
         return false;
@@ -460,7 +437,20 @@ public sealed class ChunkedFtraceTextReader : IEventReader
     {
         int[] _ids = [];
 
-        public int Map(int id)
+        /// <summary>Every name id of the chunk: comm, event, flags and field keys.</summary>
+        public void MapNames(EventChunk chunk)
+        {
+            for (int row = 0; row < chunk.Count; row++)
+            {
+                chunk.Comm[row] = Map(chunk.Comm[row]);
+                chunk.Event[row] = Map(chunk.Event[row]);
+                chunk.Flags[row] = Map(chunk.Flags[row]);
+            }
+            for (int f = 0; f < chunk.FieldTotal; f++)
+                chunk.FieldKey[f] = Map(chunk.FieldKey[f]);
+        }
+
+        int Map(int id)
         {
             var ids = _ids;
             if ((uint)id < (uint)ids.Length && ids[id] >= 0)

@@ -201,9 +201,7 @@ public sealed partial class FtraceTextReader : IEventReader
         _seq = 0;
         _sawFirstLine = true;
         Errors = new IngestErrorLog(Info.Name);
-        Info.TotalLines = Info.HeaderLines = Info.BlankLines = Info.Events = Info.ContinuationLines = 0;
-        Info.LostMarkers = Info.LostEvents = 0;
-        Info.MaxCpuSeen = -1;
+        Info.ResetCounts();
     }
 
     /// <summary>Everything carried from line to line that decides how a line parses; caches aside.</summary>

@@ -64,12 +64,7 @@ public sealed class EventsParquetWriterTests : IDisposable
 
         var expected = new EventsTable().Append(chunk, names, "hand/made.txt");
         string path = Path.Combine(_dir, "events.parquet");
-        using (var writer = new EventsParquetWriter(File.Create(path), rowGroupRows: 2))
-        {
-            writer.Begin("hand/made.txt", names);
-            writer.Append(chunk);
-            writer.Finish();
-        }
+        WriteChunk(path, "hand/made.txt", names, chunk, rowGroupRows: 2);
         AssertCellsEqual(expected, path);
 
         var back = ReadAll(path);
@@ -106,12 +101,7 @@ public sealed class EventsParquetWriterTests : IDisposable
             if (asciiRowBeside)
                 chunk.SetPayload(chunk.AddRow(), "plain"u8);
             string path = Path.Combine(_dir, $"utf8-{payload.Length}-{payload[1]}.parquet");
-            using (var writer = new EventsParquetWriter(File.Create(path)))
-            {
-                writer.Begin("t", names);
-                writer.Append(chunk);
-                writer.Finish();
-            }
+            WriteChunk(path, "t", names, chunk);
             using var file = OpenParquet(path);
             return file.Metadata!.RowGroups[0].Columns.Single(c => c.MetaData!.PathInSchema[^1] == "payload").MetaData!.TotalUncompressedSize;
         }
@@ -144,12 +134,7 @@ public sealed class EventsParquetWriterTests : IDisposable
         }
         var expected = new EventsTable().Append(chunk, names, "random");
         string path = Path.Combine(_dir, "events.parquet");
-        using (var writer = new EventsParquetWriter(File.Create(path), rowGroupRows: 450))
-        {
-            writer.Begin("random", names);
-            writer.Append(chunk);
-            writer.Finish();
-        }
+        WriteChunk(path, "random", names, chunk, rowGroupRows: 450);
         AssertCellsEqual(expected, path);
     }
 
@@ -303,6 +288,15 @@ public sealed class EventsParquetWriterTests : IDisposable
         Column<string?> s => s[row]!,
         _ => throw new NotSupportedException(column.GetType().Name),
     };
+
+    /// <summary>One chunk as a whole events.parquet.</summary>
+    static void WriteChunk(string path, string trace, NameTable names, EventChunk chunk, int rowGroupRows = EventsParquetWriter.DefaultRowGroupRows)
+    {
+        using var writer = new EventsParquetWriter(File.Create(path), rowGroupRows);
+        writer.Begin(trace, names);
+        writer.Append(chunk);
+        writer.Finish();
+    }
 
     /// <summary>Writes a fixture with the writer and returns the EventsTable batch of the same chunks (the CSV's cells).</summary>
     static ReportTable WriteFixture(string fixture, string path, int rowGroupRows, int chunkRows = EventChunk.DefaultCapacity,
