@@ -216,6 +216,7 @@ public sealed class EventChunk
     public ReadOnlySpan<byte> Payload(int row) => Text.AsSpan(PayloadStart[row], PayloadLength[row]);
 
     /// <summary>Adds a field to the last row. textStart/textLength index the arena (usually inside the payload).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // ~8 per event in every reader: the call cost ~6 % of trace.dat decoding
     public void AddField(int row, int key, FieldType type, long value, int textStart, int textLength)
     {
         if (FieldTotal == FieldKey.Length)
