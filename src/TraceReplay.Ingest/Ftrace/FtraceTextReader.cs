@@ -58,7 +58,13 @@ public sealed partial class FtraceTextReader : IEventReader
                 line = line[..^1];
             long lineNumber = _linesConsumed + 1;
             long offset = _bufferBase + start;
-            if (!ProcessLine(chunk, line, lineNumber, offset))
+            if (next == _end && _eof && IsCutOffLastLine(line))
+            {
+                // a write or copy that stopped mid-line: "… kmem_cache_al" would parse as something it is not
+                CloseOpenRow(chunk);
+                Errors.Add(lineNumber, offset, "last line has no newline: the file may be cut off there (line not read)", line);
+            }
+            else if (!ProcessLine(chunk, line, lineNumber, offset))
                 break; // the line starts a row and the chunk is full: keep it for the next Read
             _pos = next;
             _scanned = next;
@@ -68,6 +74,19 @@ public sealed partial class FtraceTextReader : IEventReader
         CloseOpenRow(chunk);
         Info.Events = _seq;
         return chunk.Count > 0;
+    }
+
+    /// <summary>
+    /// The input's last line without its newline (TryPeekLine hands it out at end of input). Blank and '#' lines keep
+    /// their usual meaning; anything else is a cut-off line. A file that merely lacks the final newline loses its last
+    /// line to an error that says so.
+    /// </summary>
+    bool IsCutOffLastLine(ReadOnlySpan<byte> line)
+    {
+        if (_end > 0 && _buffer[_end - 1] == (byte)'\n')
+            return false;
+        var t = line.TrimStart(" \t"u8);
+        return !t.IsEmpty && t[0] != (byte)'#';
     }
 
     /// <summary>Finds the next line in the buffer, reading more input (and growing the buffer) as needed.</summary>

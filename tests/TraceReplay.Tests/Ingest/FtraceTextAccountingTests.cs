@@ -19,6 +19,27 @@ public sealed class FtraceTextAccountingTests
 
     public static TheoryData<string> Fixtures => new(FixtureNames);
 
+    [Fact]
+    public void ACutOffLastLineIsAnErrorNotAnEvent()
+    {
+        // a real capture cut mid-line: the cut event name has no ':' and would read as a function-tracer event
+        const string complete = "           mkdir-11789   [000] ..... 12300.857710: kmem_cache_free: call_site=do_sys_openat2+0x88/0xd0 ptr=ffff888101bcb000 name=names_cache\n";
+        const string cut = "           mkdir-11789   [000] ..... 12300.857712: kmem_cache_al";
+        var (rows, reader) = IngestTestUtil.ReadText("# tracer: nop\n" + complete + complete + cut);
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Equal("kmem_cache_free", r.Event));
+        var error = Assert.Single(reader.Errors.Stored);
+        Assert.Equal(4, error.Line);
+        Assert.Equal("# tracer: nop\n".Length + 2L * complete.Length, error.ByteOffset);
+        Assert.StartsWith("last line has no newline", error.Reason);
+        Assert.Equal(reader.Info.TotalLines, reader.Info.Events + reader.Errors.Total + reader.Info.HeaderLines);
+
+        // the same lines each ended by a newline, and an unterminated header or blank last line, are no error
+        Assert.Equal(0, IngestTestUtil.ReadText(complete + complete).Reader.Errors.Total);
+        Assert.Equal(0, IngestTestUtil.ReadText(complete + "# the end").Reader.Errors.Total);
+        Assert.Equal(0, IngestTestUtil.ReadText(complete + "   ").Reader.Errors.Total);
+    }
+
     [Theory]
     [MemberData(nameof(Fixtures))]
     public void EveryLineIsAccountedFor(string fixture)
